@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# The lesson book (NOTES.md) stays true to the lessons and their tests.
+load helper
+
+# Prints "PATH<TAB>first line" for each snippet whose lines are not found, one
+# after another, in PATH. A snippet is the fenced block after a line
+# "<!-- snippet: PATH -->".
+stale_snippets() {
+    local book=$1 line path= in_block=0 block=()
+    while IFS= read -r line; do
+        if [[ $line =~ ^\<!--\ snippet:\ ([^ ]+)\ --\>$ ]]; then
+            path=${BASH_REMATCH[1]}
+        elif [ -n "$path" ] && [ $in_block -eq 0 ] && [[ $line == '```'* ]]; then
+            in_block=1 block=()
+        elif [ $in_block -eq 1 ] && [[ $line == '```' ]]; then
+            snippet_in_source "$TOP/$path" "${block[@]}" ||
+                printf '%s\t%s\n' "$path" "${block[0]}"
+            in_block=0 path=
+        elif [ $in_block -eq 1 ]; then
+            block+=("$line")
+        fi
+    done <"$book"
+}
+
+# True when the given lines stand, consecutive and unchanged, in FILE.
+snippet_in_source() {
+    local file=$1
+    shift
+    [ -f "$file" ] || return 1
+    awk -v n=$# 'NR == FNR { want[FNR] = $0; next }
+        { line[FNR] = $0 }
+        END {
+            for (start = 1; start + n - 1 <= FNR; start++) {
+                for (i = 1; i <= n && line[start + i - 1] == want[i]; i++) ;
+                if (i > n) exit 0
+            }
+            exit 1
+        }' <(printf '%s\n' "$@") "$file"
+}
+
+# Prints "FILE<TAB>NAME" for each test the book cites under "Proved by
+# `tests/FILE`:" that does not exist in that file.
+missing_tests() {
+    local book=$1 line file= name
+    while IFS= read -r line; do
+        if [[ $line =~ \*\*Proved\ by\*\*\ \`(tests/[^\`]+\.bats)\` ]]; then
+            file=${BASH_REMATCH[1]}
+        elif [ -n "$file" ] && [[ $line =~ ^-\ \"(.*)\"$ ]]; then
+            name=${BASH_REMATCH[1]}
+            grep -qF "@test \"$name\"" "$TOP/$file" 2>/dev/null || printf '%s\t%s\n' "$file" "$name"
+        elif [ -n "$file" ] && [ -z "$line" ]; then
+            file=
+        fi
+    done <"$book"
+}
+
+@test "every snippet in NOTES.md stands unchanged in the lesson it names" {
+    run stale_snippets "$TOP/NOTES.md"
+    assert_success
+    assert_output ""
+    count=$(grep -c '^<!-- snippet: ' "$TOP/NOTES.md")
+    [ "$count" -gt 0 ] || fail "NOTES.md has no snippets"
+}
+
+@test "every test that NOTES.md cites as proof exists under that name" {
+    run missing_tests "$TOP/NOTES.md"
+    assert_success
+    assert_output ""
+}
+
+@test "a snippet that no longer matches its source is caught" {
+    printf '<!-- snippet: demos/01-first-eventfd.c -->\n```c\n    int efd = eventfd(1, 0);\n```\n' \
+        >"$BATS_TEST_TMPDIR/book.md"
+    run stale_snippets "$BATS_TEST_TMPDIR/book.md"
+    assert_output --partial "demos/01-first-eventfd.c"
+}
+
+@test "NOTES.md has a section for every lesson, in the order of the files" {
+    lessons=$(cd "$TOP/demos" && ls [0-9][0-9]-*.c | sed 's/\.c$//')
+    sections=$(sed -nE 's/^## ([0-9][0-9]-[a-z0-9-]+) .*/\1/p' "$TOP/NOTES.md")
+    assert_equal "$sections" "$lessons"
+}
+
+@test "a cited test that does not exist is caught" {
+    printf '**Proved by** `tests/01-first-eventfd.bats`:\n- "no such test"\n' >"$BATS_TEST_TMPDIR/book.md"
+    run missing_tests "$BATS_TEST_TMPDIR/book.md"
+    assert_output --partial "no such test"
+}

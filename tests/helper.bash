@@ -180,15 +180,16 @@ first_child_pid() {
 }
 
 # No process of the lesson's session may outlive it: no orphan, no zombie.
+# Every /proc/PID/stat is read in one pass (cat goes on past a process that
+# vanishes); the session is field 6, counted after the last ')' since the
+# command name may hold spaces.
 assert_no_process_left() {
-    local stat rest left=()
-    for stat in /proc/[0-9]*/stat; do
-        { IFS= read -r rest <"$stat"; } 2>/dev/null || continue
-        rest=${rest##*) }
-        read -r _ _ _ session _ <<<"$rest"
-        [ "$session" = "$LESSON_PID" ] && left+=("${stat//[^0-9]/}")
-    done
-    [ ${#left[@]} -eq 0 ] || fail "processes of $LESSON_NAME left behind: ${left[*]}"
+    local left
+    left=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v sid="$LESSON_PID" '{
+            pid = $1; rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " ")
+            if (f[4] == sid) print pid
+        }')
+    [ -z "$left" ] || fail "processes of $LESSON_NAME left behind: $left"
 }
 
 assert_stderr_contains() {

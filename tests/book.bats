@@ -45,7 +45,7 @@ missing_tests() {
     while IFS= read -r line; do
         if [[ $line =~ \*\*Proved\ by\*\*\ \`(tests/[^\`]+\.bats)\` ]]; then
             file=${BASH_REMATCH[1]}
-        elif [ -n "$file" ] && [[ $line =~ ^-\ \"(.*)\"$ ]]; then
+        elif [ -n "$file" ] && [[ $line =~ ^-\ \"([^\"]+)\" ]]; then
             name=${BASH_REMATCH[1]}
             grep -qF "@test \"$name\"" "$TOP/$file" 2>/dev/null || printf '%s\t%s\n' "$file" "$name"
         elif [ -n "$file" ] && [ -z "$line" ]; then

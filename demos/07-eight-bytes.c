@@ -1,0 +1,178 @@
+/* 07-eight-bytes — the 8-byte rule, measured on this kernel and printed as a table.
+ *
+ * What it shows
+ *   The counter is a uint64_t, and read() and write() move it as exactly that:
+ *   8 bytes in the caller's byte order. This lesson tries every size that
+ *   comes to mind and prints what THIS kernel answers, one row per call:
+ *   the call, its size, the value, what it returned, errno, and the count
+ *   afterwards (from fdinfo). A call that fails changes nothing.
+ *     read,  4 bytes     EINVAL: too small for the counter
+ *     read,  8 or 16     returns 8: a larger buffer is fine, 8 bytes arrive
+ *     write, 4 bytes     EINVAL
+ *     write, 16 bytes    EINVAL since Linux 6.9 (the size must be exactly 8);
+ *                        older kernels took the first 8 bytes, returned 8
+ *     write 0xffffffffffffffff   EINVAL: the one value never accepted
+ *     write 0            returns 8, adds nothing: the count is unchanged
+ *     readv, 4+4 bytes   returns 8 since Linux 5.8 (read_iter: the kernel
+ *                        fills both pieces); EINVAL before (each piece was
+ *                        a separate 4-byte read)
+ *     writev, 4+4 bytes  EINVAL on every kernel: eventfd has no write_iter,
+ *                        so each piece is a separate 4-byte write
+ *   The eventfd is created with EFD_NONBLOCK so that no surprise can hang the
+ *   lesson: a read that found count 0 would fail with EAGAIN, not sleep.
+ *   Any answer other than 8 or EINVAL is an error (exit 1).
+ *
+ * How to run
+ *   build/07-eight-bytes [--pause] [VALUE]
+ *   VALUE: what the 8-byte writes add, 1..0x7fffffffffffffff (default 7);
+ *   its double must still fit, for the kernels that accept 16-byte writes.
+ *
+ * What to inspect (with --pause)
+ *   created          eventfd-count 0
+ *   writes-measured  after the write rows: VALUE since Linux 6.9, twice
+ *                    VALUE on older kernels (the 16-byte write was counted)
+ *   reads-measured   after the read rows: 0 since Linux 5.8 (readv 4+4 took
+ *                    the count), VALUE on older kernels
+ *
+ * Kernel: write size != 8 is EINVAL since Linux 6.9 (before: < 8 only);
+ * readv into pieces smaller than 8 works since Linux 5.8.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "course.h"
+
+static const char usage[] =
+    "[--pause] [VALUE]\n"
+    "  VALUE    what the 8-byte writes add: 1..0x7fffffffffffffff (default 7)\n";
+
+/* Prints one row of the table: the call, its size, the value written or
+ * read, what the call returned, errno, and the count that fdinfo shows now.
+ * Only the two answers this lesson expects are accepted: 8, or -1 with
+ * EINVAL; anything else ends the lesson with exit 1. */
+static void row(const char *call, const char *bytes, const char *value,
+                ssize_t result, int error, int efd)
+{
+    if (!(result == 8 || (result == -1 && error == EINVAL))) {
+        errno = error;
+        fprintf(stderr, "unexpected: %s of %s bytes returned %zd\n", call, bytes, result);
+        die(call);
+    }
+    char count_text[32];
+    if (!fdinfo_field(0, efd, "eventfd-count", count_text, sizeof count_text))
+        strcpy(count_text, "?");
+    uint64_t count = strtoull(count_text, NULL, 16);
+    say("%-6s %5s  %-18s %6zd  %-6s  0x%" PRIx64 " (%" PRIu64 ")\n", call, bytes, value,
+        result, result == -1 ? "EINVAL" : "-", count, count);
+}
+
+/* The value column: "0x7" for what was written or read, "-" when nothing. */
+static const char *hex(uint64_t value, ssize_t result, char *text, size_t size)
+{
+    if (result == -1)
+        return "-";
+    snprintf(text, size, "0x%" PRIx64, value);
+    return text;
+}
+
+int main(int argc, char *argv[])
+{
+    int first_operand = course_options(argc, argv, usage, NULL, NULL);
+    uint64_t value = 7;
+    if (argc - first_operand > 1)
+        usage_error("too many arguments");
+    if (argc - first_operand == 1)
+        value = parse_u64(argv[first_operand], "VALUE", 1, INT64_MAX);
+
+    int efd = eventfd(0, EFD_NONBLOCK);
+    if (efd == -1)
+        die("eventfd");
+    say("created eventfd fd %d (EFD_NONBLOCK: nothing here can hang)\n", efd);
+    show_fdinfo(efd);
+    checkpoint("created", efd);
+
+    char text[32];
+    ssize_t n;
+    say("%-6s %5s  %-18s %6s  %-6s  %s\n", "call", "bytes", "value", "result", "errno",
+        "count after");
+
+    /* --- writes ------------------------------------------------------- */
+    uint32_t four = (uint32_t) value;
+    n = write(efd, &four, sizeof four);
+    row("write", "4", hex(four, 0, text, sizeof text), n, errno, efd);
+
+    n = write(efd, &value, sizeof value);
+    row("write", "8", hex(value, 0, text, sizeof text), n, errno, efd);
+
+    /* VALUE, then zeros: a kernel that takes only the first 8 bytes adds VALUE. */
+    uint64_t sixteen[2] = { value, 0 };
+    n = write(efd, sixteen, sizeof sixteen);
+    row("write", "16", hex(value, 0, text, sizeof text), n, errno, efd);
+    bool sixteen_accepted = n == 8;
+
+    uint64_t zero = 0;
+    n = write(efd, &zero, sizeof zero);
+    row("write", "8", "0x0", n, errno, efd);
+
+    uint64_t all_ones = UINT64_MAX;
+    n = write(efd, &all_ones, sizeof all_ones);
+    row("write", "8", "0xffffffffffffffff", n, errno, efd);
+
+    /* The 8 bytes of VALUE, handed over in two 4-byte pieces. */
+    unsigned char bytes[8];
+    memcpy(bytes, &value, sizeof bytes);
+    struct iovec halves[2] = { { bytes, 4 }, { bytes + 4, 4 } };
+    n = writev(efd, halves, 2);
+    row("writev", "4+4", hex(value, 0, text, sizeof text), n, errno, efd);
+
+    show_fdinfo(efd);
+    checkpoint("writes-measured", efd);
+
+    /* --- reads: each starts from a count of VALUE ------------------- */
+    uint64_t received = 0;
+    n = read(efd, &four, sizeof four);
+    row("read", "4", "-", n, errno, efd);
+
+    n = read(efd, &received, sizeof received);             /* takes the whole count */
+    row("read", "8", hex(received, n, text, sizeof text), n, errno, efd);
+
+    n = write(efd, &value, sizeof value);                   /* refill */
+    row("write", "8", hex(value, 0, text, sizeof text), n, errno, efd);
+
+    uint64_t big[2] = { 0, 0 };
+    n = read(efd, big, sizeof big);
+    row("read", "16", hex(big[0], n, text, sizeof text), n, errno, efd);
+
+    n = write(efd, &value, sizeof value);                   /* refill */
+    row("write", "8", hex(value, 0, text, sizeof text), n, errno, efd);
+
+    memset(bytes, 0, sizeof bytes);
+    n = readv(efd, halves, 2);
+    memcpy(&received, bytes, sizeof received);              /* the two pieces, joined */
+    row("readv", "4+4", hex(received, n, text, sizeof text), n, errno, efd);
+    bool split_read_works = n == 8;
+
+    show_fdinfo(efd);
+    checkpoint("reads-measured", efd);
+
+    say("this kernel %s a 16-byte write: %s\n",
+        sixteen_accepted ? "accepted" : "refused",
+        sixteen_accepted ? "it counted the first 8 bytes (the rule before Linux 6.9)"
+                         : "writes must be exactly 8 bytes (the rule since Linux 6.9)");
+    say("this kernel %s a readv into 4+4 bytes (%s)\n",
+        split_read_works ? "completed" : "refused",
+        split_read_works ? "eventfd reads through read_iter since Linux 5.8"
+                         : "before Linux 5.8 each piece was a 4-byte read");
+
+    if (close(efd) == -1)
+        die("close");
+    return EXIT_SUCCESS;
+}

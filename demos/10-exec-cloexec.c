@@ -1,0 +1,185 @@
+/* 10-exec-cloexec — an eventfd survives exec, unless it was created with EFD_CLOEXEC.
+ *
+ * What it shows
+ *   exec() replaces a process's program but keeps its open descriptors, so a
+ *   child can exec another program and that program can still notify the
+ *   parent through the eventfd, if it knows the descriptor's number: here the
+ *   child execs the course's helper build/helpers/efd-notify and passes the
+ *   number as an argument. The helper writes VALUE; the parent reaps it and
+ *   reads VALUE.
+ *   Then the same again with an eventfd created with EFD_CLOEXEC: exec closes
+ *   it in the new program, the same number names nothing there, the helper's
+ *   write() fails with EBADF and it exits with status 3; nothing reaches the
+ *   parent. EFD_CLOEXEC is the O_CLOEXEC bit, octal 02000000, in the "flags:"
+ *   line of /proc/PID/fdinfo/FD (fcntl(F_GETFD) reports it as FD_CLOEXEC).
+ *   Use it for every eventfd that a program you exec must not hold: a leaked
+ *   descriptor keeps the object alive and lets a stranger write to it.
+ *   The lesson finds its helper next to its own executable (the directory of
+ *   /proc/self/exe), not in the current directory.
+ *
+ * How to run
+ *   build/10-exec-cloexec [--pause] [VALUE]
+ *   VALUE: what the helper writes, 1..0xfffffffffffffffe (default 1).
+ *
+ * What to inspect (with --pause)
+ *   created          fdinfo flags 02: no close-on-exec bit
+ *   helper-wrote     (in the exec'd helper) /proc/HELPER/exe is efd-notify,
+ *                    ls -l /proc/HELPER/fd shows the eventfd under the same
+ *                    number, fdinfo the parent's eventfd-id and the VALUE
+ *   notified         the parent read VALUE: eventfd-count 0
+ *   created-cloexec  fdinfo flags 02000002: the 02000000 bit is set
+ *   fd-closed        (in the exec'd helper) ls -l /proc/HELPER/fd has no
+ *                    such number
+ *   not-notified     the helper exited with status 3; eventfd-count 0
+ *
+ * Kernel: EFD_CLOEXEC since Linux 2.6.27; eventfd-id since 5.2.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "course.h"
+
+#define HELPER_EXIT_NO_FD 3   /* efd-notify's status when the fd is not open */
+
+static const char usage[] =
+    "[--pause] [VALUE]\n"
+    "  VALUE    what the exec'd helper writes: 1..0xfffffffffffffffe (default 1)\n";
+
+/* The harness took --pause (or an abbreviation of it, as getopt_long allows)
+ * from the options; the exec'd helper should pause too. */
+static bool pause_given(char *argv[], int first_operand)
+{
+    for (int i = 1; i < first_operand; i++) {
+        size_t length = strlen(argv[i]);
+        if (length >= 3 && strncmp(argv[i], "--pause", length) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* DIRECTORY-OF-THIS-PROGRAM/helpers/efd-notify, whatever the current directory. */
+static void find_helper(char *path, size_t size)
+{
+    char self[PATH_MAX];
+    ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (length == -1)
+        die("readlink /proc/self/exe");
+    self[length] = '\0';
+    if ((size_t) snprintf(path, size, "%s/helpers/efd-notify", dirname(self)) >= size) {
+        errno = ENAMETOOLONG;
+        die("snprintf helper path");
+    }
+    if (access(path, X_OK) == -1)
+        die("access build/helpers/efd-notify (run make)");
+}
+
+static void show_cloexec(int efd)
+{
+    char flags[32] = "?";
+    fdinfo_field(0, efd, "flags", flags, sizeof flags);
+    int fd_flags = fcntl(efd, F_GETFD);
+    if (fd_flags == -1)
+        die("fcntl F_GETFD");
+    bool octal_bit = strtoul(flags, NULL, 8) & 02000000;
+    say("fd %d: fdinfo flags %s, close-on-exec bit 02000000 %s; fcntl(F_GETFD) says %s\n",
+        efd, flags, octal_bit ? "set" : "clear",
+        fd_flags & FD_CLOEXEC ? "FD_CLOEXEC" : "0 (no FD_CLOEXEC)");
+}
+
+/* Forks a child that execs the helper with the eventfd's number and VALUE;
+ * reaps it and returns its wait status. */
+static int run_helper(const char *helper, int efd, uint64_t value, bool pause)
+{
+    char fd_text[16], value_text[24];
+    snprintf(fd_text, sizeof fd_text, "%d", efd);
+    snprintf(value_text, sizeof value_text, "%" PRIu64, value);
+    char *args[] = { (char *) helper, fd_text, value_text, NULL, NULL };
+    if (pause) {
+        args[1] = "--pause";
+        args[2] = fd_text;
+        args[3] = value_text;
+    }
+
+    pid_t child = fork();
+    switch (child) {
+    case -1:
+        die("fork");
+    case 0:
+        say("exec %s %s %s\n", helper, fd_text, value_text);
+        execv(helper, args);
+        die("execv");
+    default:
+        break;
+    }
+    int status;
+    if (waitpid(child, &status, 0) == -1)
+        die("waitpid");
+    say("helper %ld %s\n", (long) child, describe_status(status));
+    return status;
+}
+
+int main(int argc, char *argv[])
+{
+    int first_operand = course_options(argc, argv, usage, NULL, NULL);
+    uint64_t value = 1;
+    if (argc - first_operand > 1)
+        usage_error("too many arguments");
+    if (argc - first_operand == 1)
+        value = parse_u64(argv[first_operand], "VALUE", 1, UINT64_MAX - 1);
+    bool pause = pause_given(argv, first_operand);
+    char helper[PATH_MAX];
+    find_helper(helper, sizeof helper);
+
+    /* 1. Without EFD_CLOEXEC: the exec'd helper inherits the eventfd. */
+    int efd = eventfd(0, 0);
+    if (efd == -1)
+        die("eventfd");
+    say("created eventfd fd %d without EFD_CLOEXEC\n", efd);
+    show_cloexec(efd);
+    checkpoint("created", efd);
+
+    int status = run_helper(helper, efd, value, pause);
+    bool inherited_ok = WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SUCCESS;
+    if (inherited_ok) {
+        uint64_t received;
+        if (read(efd, &received, sizeof received) != sizeof received)
+            die("read");
+        say("read 0x%" PRIx64 " (%" PRIu64 "): the exec'd program notified me\n",
+            received, received);
+    }
+    show_fdinfo(efd);
+    checkpoint("notified", efd);
+    if (close(efd) == -1)
+        die("close");
+
+    /* 2. With EFD_CLOEXEC: exec closes it; the same number means nothing. */
+    int cloexec_efd = eventfd(0, EFD_CLOEXEC);
+    if (cloexec_efd == -1)
+        die("eventfd");
+    say("created eventfd fd %d with EFD_CLOEXEC\n", cloexec_efd);
+    show_cloexec(cloexec_efd);
+    checkpoint("created-cloexec", cloexec_efd);
+
+    status = run_helper(helper, cloexec_efd, value, pause);
+    bool closed_ok = WIFEXITED(status) && WEXITSTATUS(status) == HELPER_EXIT_NO_FD;
+    if (closed_ok)
+        say("exit status %d: fd %d was closed on exec, nothing was written\n",
+            HELPER_EXIT_NO_FD, cloexec_efd);
+    show_fdinfo(cloexec_efd);
+    checkpoint("not-notified", cloexec_efd);
+    if (close(cloexec_efd) == -1)
+        die("close");
+
+    return inherited_ok && closed_ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,154 @@
+/* 12-vs-pipe — the same notifications through a pipe and through an eventfd.
+ *
+ * What it shows
+ *   A pipe is the classic way to wake another process; an eventfd does the
+ *   same job with less:
+ *   - descriptors: a pipe has two, a read end and a write end (both
+ *     pipe:[INODE] in /proc/PID/fd); an eventfd has one, for both directions;
+ *   - what is kept: each notification through the pipe is a byte that waits
+ *     in the pipe's buffer, so N notifications are N bytes to read; through
+ *     the eventfd they are added to one counter, so N notifications of 1
+ *     coalesce into one 8-byte read() that returns N;
+ *   - room: a pipe holds F_GETPIPE_SZ bytes (65536 by default) before write()
+ *     blocks; an eventfd's counter holds up to 0xfffffffffffffffe;
+ *   - what the kernel shows: a pipe's fdinfo has no eventfd-count (FIONREAD
+ *     tells how many bytes wait); the eventfd's shows the pending count.
+ *   A child sends N quick notifications (default 10) both ways and exits; the
+ *   parent reaps it first, so that everything has been sent, then reads.
+ *   (A pipe also has an end of file, which an eventfd lacks: lesson 11.)
+ *
+ * How to run
+ *   build/12-vs-pipe [--pause] [N]
+ *   N: how many notifications, 1..4096 (default 10).
+ *
+ * What to inspect (with --pause)
+ *   created   ls -l /proc/PID/fd: two pipe:[INODE] with the same INODE and one
+ *             anon_inode:[eventfd]; cat /proc/PID/fdinfo/ for each: only the
+ *             eventfd has eventfd-count (0)
+ *   all-sent  the writer is reaped: eventfd-count N in hex; the pipe holds N
+ *             bytes (FIONREAD); the parent holds only the pipe's read end
+ *   read      the pipe gave N bytes and then end of file; the eventfd gave N in
+ *             one read: eventfd-count 0
+ *
+ * Kernel: F_GETPIPE_SZ since Linux 2.6.35; eventfd-count in fdinfo since 3.8.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "course.h"
+
+#define MAX_NOTIFICATIONS 4096   /* fits in any pipe: the writer never blocks */
+
+static const char usage[] =
+    "[--pause] [N]\n"
+    "  N        how many notifications to send both ways: 1..4096 (default 10)\n";
+
+/* How many bytes wait in the pipe, as FIONREAD reports it. */
+static int pending_bytes(int fd)
+{
+    int pending;
+    if (ioctl(fd, FIONREAD, &pending) == -1)
+        die("ioctl FIONREAD");
+    return pending;
+}
+
+int main(int argc, char *argv[])
+{
+    int first_operand = course_options(argc, argv, usage, NULL, NULL);
+    uint64_t count = 10;
+    if (argc - first_operand > 1)
+        usage_error("too many arguments");
+    if (argc - first_operand == 1)
+        count = parse_u64(argv[first_operand], "N", 1, MAX_NOTIFICATIONS);
+
+    int pipefd[2];
+    if (pipe(pipefd) == -1)
+        die("pipe");
+    int efd = eventfd(0, 0);
+    if (efd == -1)
+        die("eventfd");
+    int capacity = fcntl(pipefd[0], F_GETPIPE_SZ);
+    if (capacity == -1)
+        die("fcntl F_GETPIPE_SZ");
+    say("pipe: two descriptors, read end fd %d and write end fd %d\n", pipefd[0], pipefd[1]);
+    say("eventfd: one descriptor, fd %d, for reading and writing\n", efd);
+    say("pipe capacity (F_GETPIPE_SZ): %d bytes, so at most %d one-byte notifications "
+        "wait before write() blocks\n", capacity, capacity);
+    say("eventfd capacity: one 64-bit counter, up to 0xfffffffffffffffe (%" PRIu64 ")\n",
+        UINT64_MAX - 1);
+    char field[32];
+    say("pipe fd %d fdinfo: %s\n", pipefd[0],
+        fdinfo_field(0, pipefd[0], "eventfd-count", field, sizeof field)
+            ? "eventfd-count?!" : "no eventfd-count");
+    show_fdinfo(efd);
+    checkpoint("created", efd);
+
+    pid_t child = fork();
+    switch (child) {
+    case -1:
+        die("fork");
+
+    case 0: {                        /* the writer: N notifications each way */
+        char byte = 'n';
+        uint64_t one = 1;
+        if (close(pipefd[0]) == -1)
+            die("close");
+        for (uint64_t i = 0; i < count; i++) {
+            if (write(pipefd[1], &byte, 1) != 1)
+                die("write pipe");
+            if (write(efd, &one, sizeof one) != sizeof one)
+                die("write eventfd");
+        }
+        say("sent %" PRIu64 " notifications through the pipe and %" PRIu64
+            " through the eventfd\n", count, count);
+        if (close(pipefd[1]) == -1)
+            die("close");
+        if (close(efd) == -1)
+            die("close");
+        _exit(EXIT_SUCCESS);
+    }
+
+    default: {
+        if (close(pipefd[1]) == -1)  /* the reader keeps only the read end */
+            die("close");
+        /* Reap the writer first: then every notification has been sent. */
+        int status;
+        if (waitpid(child, &status, 0) == -1)
+            die("waitpid");
+        say("writer %ld %s\n", (long) child, describe_status(status));
+        say("pipe: %d bytes wait to be read (FIONREAD)\n", pending_bytes(pipefd[0]));
+        show_fdinfo(efd);
+        checkpoint("all-sent", efd);
+
+        char bytes[MAX_NOTIFICATIONS];
+        ssize_t got;
+        while ((got = read(pipefd[0], bytes, sizeof bytes)) > 0)
+            say("pipe: read() returned %zd bytes: %zd notifications, one byte each\n",
+                got, got);
+        if (got == -1)
+            die("read pipe");
+        say("pipe: read() returned 0: end of file\n");
+
+        uint64_t total;
+        if (read(efd, &total, sizeof total) != sizeof total)
+            die("read eventfd");
+        say("eventfd: one read() of 8 bytes returned 0x%" PRIx64 " (%" PRIu64 "): "
+            "%" PRIu64 " notifications in one count\n", total, total, total);
+        show_fdinfo(efd);
+        checkpoint("read", efd);
+
+        if (close(pipefd[0]) == -1)
+            die("close");
+        if (close(efd) == -1)
+            die("close");
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    }
+    }
+}

@@ -1,0 +1,180 @@
+/* 14-shared-description — after fork and dup, descriptors share one open file description.
+ *
+ * What it shows
+ *   A descriptor is a number in one process's table; it points to an "open
+ *   file description" (struct file in the kernel), and that is where the
+ *   file status flags live, O_NONBLOCK among them. dup() and fork() copy the
+ *   pointer, not the description, so a change through one descriptor is seen
+ *   through all of them, in every process. The close-on-exec flag, by
+ *   contrast, belongs to the descriptor itself.
+ *   - The parent dup()s its eventfd and sets FD_CLOEXEC on the copy only:
+ *     fcntl(F_GETFD) differs between the two, fcntl(F_GETFL) and the
+ *     eventfd-id do not. kcmp(KCMP_FILE) confirms they are one file.
+ *   - The child writes VALUE, then switches the inherited descriptor to
+ *     O_NONBLOCK with fcntl(F_SETFL). It also asks kcmp() whether its
+ *     descriptor and its parent's are the same file.
+ *   - The parent reaps the child first (so the order is certain), then finds
+ *     O_NONBLOCK in its own F_GETFL although it never set it. Its first
+ *     read() returns VALUE; its second read(), at count 0, does not block as
+ *     it would have before the fork: it fails at once with EAGAIN.
+ *   fdinfo's "flags:" shows the same thing from outside: the description's
+ *   flags, plus 02000000 (O_CLOEXEC) for a descriptor that has FD_CLOEXEC.
+ *
+ * How to run
+ *   build/14-shared-description [--pause] [VALUE]
+ *   VALUE: what the child writes, 1..0xfffffffffffffffe (default 3)
+ *
+ * What to inspect (with --pause)
+ *   duplicated       grep flags /proc/PID/fdinfo/{FD,DUP}: 02 and 02000002;
+ *                    the same eventfd-id
+ *   child-nonblock   (in the child) it has set O_NONBLOCK: the PARENT's
+ *                    fdinfo flags now show 04002 too (the parent sits in
+ *                    waitpid); eventfd-count is VALUE
+ *   reaped           the parent's F_GETFL has O_NONBLOCK; eventfd-count VALUE
+ *   read-eagain      the second read failed with EAGAIN; eventfd-count 0
+ *
+ * Kernel: any Linux for the flags. kcmp() needs Linux 3.5 and a kernel built
+ * with CONFIG_KCMP (CONFIG_CHECKPOINT_RESTORE before 5.12); where it is
+ * missing (ENOSYS) or refused (EPERM) the lesson says so and goes on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "course.h"
+
+#ifndef KCMP_FILE
+#define KCMP_FILE 0     /* enum kcmp_type in <linux/kcmp.h> */
+#endif
+
+static const char usage[] =
+    "[--pause] [VALUE]\n"
+    "  VALUE    what the child writes: 1..0xfffffffffffffffe (default 3)\n";
+
+/* Asks the kernel whether fd1 of pid1 and fd2 of pid2 are one open file
+ * description, and says what it answered. */
+static void compare_files(pid_t pid1, int fd1, pid_t pid2, int fd2)
+{
+#ifdef SYS_kcmp
+    long order = syscall(SYS_kcmp, pid1, pid2, KCMP_FILE, fd1, fd2);
+    if (order == -1 && errno != ENOSYS && errno != EPERM)
+        die("kcmp");
+    if (order == -1)
+        say("kcmp() is not available here (%s): it needs Linux 3.5 with CONFIG_KCMP\n",
+            strerror(errno));
+    else
+        say("kcmp(%ld, %ld, KCMP_FILE, %d, %d) = %ld: %s\n", (long) pid1, (long) pid2,
+            fd1, fd2, order, order == 0 ? "one open file description" : "two descriptions");
+#else
+    (void) pid1, (void) fd1, (void) pid2, (void) fd2;
+    say("kcmp() is not available here: <sys/syscall.h> has no SYS_kcmp\n");
+#endif
+}
+
+/* Says what F_GETFL (shared) and F_GETFD (per descriptor) report for fd. */
+static void show_flags(const char *name, int fd)
+{
+    int status_flags = fcntl(fd, F_GETFL);
+    if (status_flags == -1)
+        die("fcntl F_GETFL");
+    int fd_flags = fcntl(fd, F_GETFD);
+    if (fd_flags == -1)
+        die("fcntl F_GETFD");
+    say("%s fd %d: F_GETFL 0%o (%s), F_GETFD %d (%s)\n", name, fd, (unsigned) status_flags,
+        status_flags & O_NONBLOCK ? "O_RDWR|O_NONBLOCK" : "O_RDWR",
+        fd_flags, fd_flags & FD_CLOEXEC ? "FD_CLOEXEC" : "no FD_CLOEXEC");
+}
+
+int main(int argc, char *argv[])
+{
+    int first_operand = course_options(argc, argv, usage, NULL, NULL);
+    uint64_t value = 3;
+    if (argc - first_operand > 1)
+        usage_error("too many arguments");
+    if (argc - first_operand == 1)
+        value = parse_u64(argv[first_operand], "VALUE", 1, UINT64_MAX - 1);
+
+    int efd = eventfd(0, 0);
+    if (efd == -1)
+        die("eventfd");
+    int copy = dup(efd);
+    if (copy == -1)
+        die("dup");
+    /* Close-on-exec is a property of the descriptor: only the copy gets it. */
+    if (fcntl(copy, F_SETFD, FD_CLOEXEC) == -1)
+        die("fcntl F_SETFD");
+    say("created eventfd fd %d, dup'ed it to fd %d, set FD_CLOEXEC on fd %d only\n",
+        efd, copy, copy);
+    show_flags("original", efd);
+    show_flags("copy    ", copy);
+    compare_files(getpid(), efd, getpid(), copy);
+    show_fdinfo(efd);
+    show_fdinfo(copy);
+    checkpoint("duplicated", copy);
+
+    pid_t child = fork();
+    switch (child) {
+    case -1:
+        die("fork");
+
+    case 0: {
+        if (write(efd, &value, sizeof value) != sizeof value)
+            die("write");
+        say("wrote 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
+        /* F_SETFL changes the open file description: the parent's too. */
+        int flags = fcntl(efd, F_GETFL);
+        if (flags == -1)
+            die("fcntl F_GETFL");
+        if (fcntl(efd, F_SETFL, flags | O_NONBLOCK) == -1)
+            die("fcntl F_SETFL");
+        say("set O_NONBLOCK on my fd %d with fcntl(F_SETFL)\n", efd);
+        compare_files(getppid(), efd, getpid(), efd);
+        show_fdinfo(efd);
+        checkpoint("child-nonblock", efd);
+        if (close(efd) == -1 || close(copy) == -1)
+            die("close");
+        _exit(EXIT_SUCCESS);
+    }
+
+    default: {
+        /* Reap the child first: then its F_SETFL has certainly happened. */
+        int status;
+        if (waitpid(child, &status, 0) == -1)
+            die("waitpid");
+        say("child %ld %s\n", (long) child, describe_status(status));
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            /* Without its write and its O_NONBLOCK, a read below would block forever. */
+            if (close(copy) == -1 || close(efd) == -1)
+                die("close");
+            return EXIT_FAILURE;
+        }
+        show_flags("original", efd);
+        show_flags("copy    ", copy);
+        show_fdinfo(efd);
+        checkpoint("reaped", efd);
+
+        uint64_t received;
+        if (read(efd, &received, sizeof received) != sizeof received)
+            die("read");
+        say("first read: 0x%" PRIx64 " (%" PRIu64 ")\n", received, received);
+        if (read(efd, &received, sizeof received) != -1 || errno != EAGAIN)
+            die("read");
+        say("second read, at count 0: -1, errno EAGAIN (%s): the child's O_NONBLOCK "
+            "is mine too\n", strerror(EAGAIN));
+        show_fdinfo(efd);
+        checkpoint("read-eagain", efd);
+
+        if (close(copy) == -1 || close(efd) == -1)
+            die("close");
+        return EXIT_SUCCESS;
+    }
+    }
+}

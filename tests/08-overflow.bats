@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# Lesson 08: the count stops at 0xfffffffffffffffe; a write past it blocks.
+load helper
+
+# The number of the write system call on this machine's architecture.
+write_syscall_nr() {
+    case $(uname -m) in
+        x86_64) echo 1 ;;
+        aarch64 | riscv64) echo 64 ;;
+        i?86) echo 4 ;;
+        *) return 1 ;;
+    esac
+}
+
+# Asserts the last line printed before the current checkpoint.
+assert_last_line() {
+    local last=${OUT_LINES[${#OUT_LINES[@]}-1]}
+    [[ $last =~ $1 ]] || fail "at checkpoint '$CP_NAME' the last line is '$last', expected /$1/"
+}
+
+@test "poll reports POLLOUT below the maximum and drops it at 0xfffffffffffffffe" {
+    start_paused 08-overflow
+    next_checkpoint created
+    assert_count 0
+    assert_last_line '^parent [0-9]+: poll: POLLOUT$'
+    resume
+    next_checkpoint full
+    assert_count fffffffffffffffe
+    assert_last_line '^parent [0-9]+: poll: POLLIN no POLLOUT$'
+    resume
+    finish_lesson
+    assert_success
+}
+
+@test "a write past the maximum blocks in write() on the eventfd, as /proc shows, and the count stays at the maximum" {
+    start_paused 08-overflow
+    for name in created full; do
+        next_checkpoint "$name"
+        resume
+    done
+    next_checkpoint writer-blocked
+    assert_count fffffffffffffffe
+    assert_last_line '^parent [0-9]+: poll: POLLIN no POLLOUT$'
+    child=$(children_of "$CP_PID")
+    [ -n "$child" ] || fail "the parent has no child at 'writer-blocked'"
+    assert_equal "$(process_state "$child")" S
+    if [ -r "/proc/$child/syscall" ] && nr=$(write_syscall_nr); then
+        read -r call first_arg _ <"/proc/$child/syscall"
+        assert_equal "$call" "$nr"
+        assert_equal "$first_arg" "$(printf '0x%x' "$CP_FD")"
+    fi
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp '^parent [0-9]+: child [0-9]+ is blocked in write\(\): state S'
+}
+
+@test "a read in the other process drains the count, the blocked write completes, and POLLOUT returns" {
+    start_paused 08-overflow 9
+    next_checkpoint created
+    parent=$CP_PID
+    resume
+    for name in full writer-blocked; do
+        next_checkpoint "$name"
+        resume
+    done
+    next_checkpoint write-done
+    [ "$CP_PID" != "$parent" ] || fail "'write-done' should be reached in the child"
+    assert_count 9
+    resume
+    next_checkpoint reaped
+    assert_count 9
+    assert_equal "$(children_of "$CP_PID")" ""
+    assert_last_line '^parent [0-9]+: poll: POLLIN POLLOUT$'
+    resume
+    next_checkpoint emptied
+    assert_count 0
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp '^parent [0-9]+: read 0xfffffffffffffffe \(18446744073709551614\): that wakes the writer$'
+    assert_line --regexp '^child [0-9]+: write returned: 0x9 \(9\) added$'
+    assert_line --regexp '^parent [0-9]+: read 0x9 \(9\): the child.s value$'
+}
+
+@test "one below the maximum still leaves room: after 0xfffffffffffffffd, POLLOUT is reported" {
+    run_lesson 08-overflow 0xfffffffffffffffd
+    assert_success
+    assert_line --regexp '^child [0-9]+: write returned: 0xfffffffffffffffd \(18446744073709551613\) added$'
+    assert_line --regexp '^parent [0-9]+: poll: POLLIN POLLOUT$'
+    assert_line --regexp '^parent [0-9]+: child [0-9]+ exited with status 0$'
+}
+
+@test "bad input is refused with the usage and exit status 2" {
+    for args in --bogus 0 0xfffffffffffffffe abc -1 "1 2"; do
+        # shellcheck disable=SC2086
+        run_lesson 08-overflow $args
+        assert_usage_error
+    done
+}

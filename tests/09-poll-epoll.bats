@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# Lesson 09: poll and epoll readiness of eventfds; which child signalled.
+load helper
+
+# The descriptors of PID whose /proc/PID/fd link is exactly TARGET, one a line.
+fds_linked_to() {
+    local pid=$1 target=$2 link
+    for link in /proc/"$pid"/fd/*; do
+        [ "$(readlink "$link")" = "$target" ] && printf '%s\n' "${link##*/}"
+    done
+    return 0
+}
+
+# Resumes checkpoints NAME... in order, starting from the next one.
+pass_checkpoints() {
+    local name
+    for name in "$@"; do
+        next_checkpoint "$name"
+        resume
+    done
+}
+
+@test "an eventfd is readable iff its count is above 0, writable iff it is below 0xfffffffffffffffe" {
+    start_paused 09-poll-epoll
+    next_checkpoint created
+    assert_count 0
+    resume
+    next_checkpoint full
+    assert_count fffffffffffffffe
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp '^parent [0-9]+: count 0x0 \(0\): poll\(\) reports POLLOUT: not readable, writable$'
+    assert_line --regexp '^parent [0-9]+: count 0x1 \(1\): poll\(\) reports POLLIN\|POLLOUT: readable, writable$'
+    assert_line --regexp '^parent [0-9]+: count 0xfffffffffffffffe \(18446744073709551614\): poll\(\) reports POLLIN: readable, not writable \(a write of 1 would block\)$'
+}
+
+@test "level-triggered epoll reports an unread eventfd at every call, and nothing once it is read" {
+    run_lesson 09-poll-epoll
+    assert_success
+    assert_line --regexp '^parent [0-9]+: wrote 1; epoll_wait\(timeout 0\) reports 1 ready$'
+    assert_line --regexp '^parent [0-9]+: not read yet; epoll_wait\(timeout 0\) reports 1 ready again \(level-triggered\)$'
+    assert_line --regexp '^parent [0-9]+: read 1; epoll_wait\(timeout 0\) reports 0 ready: count 0$'
+}
+
+@test "edge-triggered epoll reports once per write, even when the count was already non-zero" {
+    start_paused 09-poll-epoll
+    pass_checkpoints created full
+    next_checkpoint second-write
+    assert_count 2
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp '^parent [0-9]+: not read yet; epoll_wait\(timeout 0\) reports 0 ready \(edge-triggered: no new write, no new event\)$'
+    assert_line --regexp '^parent [0-9]+: wrote 1 more, count already non-zero; epoll_wait\(timeout 0\) reports 1 ready: every write is a new edge$'
+    assert_line --regexp '^parent [0-9]+: read 2: both writes, one count$'
+}
+
+@test "epoll_event.data tells the parent which child signalled; once all are heard and reaped, every count is 0" {
+    start_paused 09-poll-epoll --children 5
+    pass_checkpoints created full second-write registered
+    next_checkpoint reaped
+    assert_equal "$(children_of "$CP_PID")" ""
+    assert_equal "$(fds_linked_to "$CP_PID" "anon_inode:[eventfd]" | wc -l)" 5
+    for fd in $(fds_linked_to "$CP_PID" "anon_inode:[eventfd]"); do
+        assert_equal "$(count_hex "$CP_PID" "$fd")" 0
+    done
+    resume
+    finish_lesson
+    assert_success
+    for n in 1 2 3 4 5; do
+        pid=$(printf '%s\n' "${lines[@]}" |
+            sed -nE "s/^child ([0-9]+): I am child number $n: writing $n to my eventfd, fd [0-9]+\$/\\1/p")
+        [ -n "$pid" ] || fail "child number $n did not say that it wrote"
+        heard=$(printf '%s\n' "${lines[@]}" |
+            grep -cE "^parent [0-9]+: epoll_wait: data.u64 = $n, so child number $n \(pid $pid\) signalled; read $n from fd [0-9]+\$")
+        assert_equal "$heard" 1
+        assert_line --regexp "^parent [0-9]+: child number $n \(pid $pid\) exited with status 0\$"
+    done
+    assert_line --regexp '^parent [0-9]+: heard from all 5 children$'
+}
+
+@test "/proc shows [eventpoll] beside [eventfd], and both are the same anonymous inode" {
+    start_paused 09-poll-epoll
+    pass_checkpoints created full second-write
+    next_checkpoint registered
+    assert_equal "$(readlink "/proc/$CP_PID/fd/$CP_FD")" "anon_inode:[eventfd]"
+    epfd=$(fds_linked_to "$CP_PID" "anon_inode:[eventpoll]")
+    [ -n "$epfd" ] || fail "no anon_inode:[eventpoll] in /proc/$CP_PID/fd"
+    printf '%s\n' "${OUT_LINES[@]}" | grep -qE "^parent [0-9]+: created epoll instance fd $epfd, " ||
+        fail "fd $epfd is not the epoll instance the lesson created"
+    eventfd_ino=$(stat -L -c %i "/proc/$CP_PID/fd/$CP_FD")
+    assert_equal "$(stat -L -c %i "/proc/$CP_PID/fd/$epfd")" "$eventfd_ino"
+    assert_equal "$(fdinfo "$CP_PID" "$epfd" ino)" "$eventfd_ino"
+    assert_equal "$(fdinfo "$CP_PID" "$CP_FD" ino)" "$eventfd_ino"
+    resume
+    finish_lesson
+    assert_success
+}
+
+@test "the epoll fd's fdinfo has a tfd line per eventfd: events 19 (EPOLLIN, EPOLLERR, EPOLLHUP), data the child's number" {
+    start_paused 09-poll-epoll --children 4
+    pass_checkpoints created full second-write
+    next_checkpoint registered
+    epfd=$(fds_linked_to "$CP_PID" "anon_inode:[eventpoll]")
+    mapfile -t efds < <(fds_linked_to "$CP_PID" "anon_inode:[eventfd]" | sort -n)
+    assert_equal "${#efds[@]}" 4
+    # "tfd:        3 events:       19 data:                1  pos:0 ino:406 sdev:10"
+    # epoll_ctl() adds EPOLLERR|EPOLLHUP (0x18) to the EPOLLIN (0x1) asked for.
+    run awk '$1 == "tfd:" { print $2, $4, $6 }' "/proc/$CP_PID/fdinfo/$epfd"
+    assert_equal "${#lines[@]}" 4
+    for n in 1 2 3 4; do
+        fd=$(printf '%s\n' "${OUT_LINES[@]}" |
+            sed -nE "s/^parent [0-9]+: eventfd fd ([0-9]+) registered with epoll fd $epfd, data.u64 = $n .*/\\1/p")
+        assert_line "$fd 19 $n"
+    done
+    resume
+    finish_lesson
+    assert_success
+}
+
+@test "bad input is refused with the usage and exit status 2" {
+    for args in --bogus "--children 0" "--children 65" "--children abc" "--children -1" extra; do
+        # shellcheck disable=SC2086
+        run_lesson 09-poll-epoll $args
+        assert_usage_error
+    done
+}

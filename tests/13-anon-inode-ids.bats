@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# Lesson 13: one shared anonymous inode for all; eventfd-id tells eventfds apart.
+load helper
+
+# The inode number of descriptor FD of process PID, as stat(2) sees it.
+inode_of() {
+    stat -L -c %i "/proc/$1/fd/$2"
+}
+
+# The descriptor of process PID whose link is anon_inode:[KIND].
+anon_fd() {
+    local link
+    for link in /proc/"$1"/fd/*; do
+        if [ "$(readlink "$link")" = "anon_inode:[$2]" ]; then
+            printf '%s\n' "${link##*/}"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Goes through the checkpoints up to (and including) NAME.
+advance_to() {
+    local name
+    for name in "$@"; do
+        next_checkpoint "$name"
+        [ "$name" = "${!#}" ] || resume
+    done
+}
+
+@test "readlink says anon_inode:[eventfd] and F_GETFL says O_RDWR" {
+    start_paused 13-anon-inode-ids
+    next_checkpoint created
+    assert_equal "$(readlink "/proc/$CP_PID/fd/$CP_FD")" "anon_inode:[eventfd]"
+    flags=$(fdinfo "$CP_PID" "$CP_FD" flags)
+    assert_equal $(( 8#$flags & 3 )) 2          # O_ACCMODE is O_RDWR
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp '^parent [0-9]+: fcntl\(F_GETFL\) = 02: access mode O_RDWR$'
+}
+
+@test "opening /proc/PID/fd/N of an eventfd fails with ENXIO: no new descriptor that way" {
+    start_paused 13-anon-inode-ids
+    next_checkpoint created
+    run cat "/proc/$CP_PID/fd/$CP_FD"
+    assert_failure
+    assert_output --partial "No such device or address"
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp '^parent [0-9]+: open\("/proc/self/fd/[0-9]+"\) failed with ENXIO \(No such device or address\): no new descriptor this way$'
+}
+
+@test "eventfd, epoll, signalfd and timerfd descriptors all have one inode number" {
+    start_paused 13-anon-inode-ids
+    advance_to created siblings
+    ino=$(inode_of "$CP_PID" "$CP_FD")
+    kinds=()
+    for link in /proc/"$CP_PID"/fd/*; do
+        target=$(readlink "$link") || continue
+        [[ $target == anon_inode:* ]] || continue
+        kinds+=("$target")
+        assert_equal "$(stat -L -c %i "$link")" "$ino"
+        if fd_ino=$(fdinfo "$CP_PID" "${link##*/}" ino); then
+            assert_equal "$fd_ino" "$ino"
+        fi
+    done
+    assert_equal "$(printf '%s\n' "${kinds[@]}" | sort | tr '\n' ' ')" \
+        "anon_inode:[eventfd] anon_inode:[eventpoll] anon_inode:[signalfd] anon_inode:[timerfd] "
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp "^parent [0-9]+: one inode number, $ino, for all four: the kernel's single anonymous inode$"
+}
+
+@test "lsof's NODE is the shared inode and its name is [eventfd:ID] with fdinfo's eventfd-id" {
+    command -v lsof >/dev/null || skip "lsof is not installed (apt-get install lsof)"
+    kernel_at_least 5 2 || skip "eventfd-id appears in fdinfo since Linux 5.2; this is $(uname -r)"
+    start_paused 13-anon-inode-ids
+    advance_to created siblings
+    id=$(fdinfo "$CP_PID" "$CP_FD" eventfd-id)
+    ino=$(inode_of "$CP_PID" "$CP_FD")
+    fds=$CP_FD
+    for kind in eventpoll signalfd timerfd; do
+        fds+=,$(anon_fd "$CP_PID" "$kind") || fail "no [$kind] descriptor at 'siblings'"
+    done
+    # -F: one field a line; n = name, i = inode (NODE column).
+    run lsof -w -a -p "$CP_PID" -d "$fds" -F ni
+    assert_success
+    # lsof before 4.95 prints plain [eventfd]; newer ones add fdinfo's id.
+    if [[ $output == *"n[eventfd:"* ]]; then
+        assert_line "n[eventfd:$id]"
+    else
+        assert_line "n[eventfd]"
+    fi
+    assert_line "n[eventpoll]"
+    assert_line "n[signalfd]"
+    assert_line "n[timerfd]"
+    assert_equal "$(grep -c "^i$ino\$" <<<"$output")" 4
+    resume
+    finish_lesson
+    assert_success
+}
+
+@test "lsfd (util-linux) shows the same INODE and names the eventfd" {
+    command -v lsfd >/dev/null || skip "lsfd is not installed (util-linux 2.38 or later)"
+    kernel_at_least 5 2 || skip "eventfd-id appears in fdinfo since Linux 5.2; this is $(uname -r)"
+    start_paused 13-anon-inode-ids
+    advance_to created siblings
+    id=$(fdinfo "$CP_PID" "$CP_FD" eventfd-id)
+    ino=$(inode_of "$CP_PID" "$CP_FD")
+    run lsfd -p "$CP_PID" -n -r -o FD,INODE,NAME
+    assert_success
+    # util-linux 2.38 names it anon_inode:[eventfd]; later ones print id=ID.
+    if [[ $output == *"$CP_FD $ino id="* ]]; then
+        assert_line "$CP_FD $ino id=$id"
+    else
+        assert_line "$CP_FD $ino anon_inode:[eventfd]"
+    fi
+    for kind in eventpoll signalfd timerfd; do
+        fd=$(anon_fd "$CP_PID" "$kind") || fail "no [$kind] descriptor at 'siblings'"
+        assert_line --regexp "^$fd $ino "
+    done
+    resume
+    finish_lesson
+    assert_success
+}
+
+@test "the eventfd-id stays the same after dup and after fork (Linux 5.2+)" {
+    kernel_at_least 5 2 || skip "eventfd-id appears in fdinfo since Linux 5.2; this is $(uname -r)"
+    start_paused 13-anon-inode-ids
+    next_checkpoint created
+    parent=$CP_PID
+    original_fd=$CP_FD
+    id=$(fdinfo "$parent" "$original_fd" eventfd-id)
+    resume
+    advance_to siblings duplicated
+    [ "$CP_FD" != "$original_fd" ] || fail "the dup should be another descriptor"
+    assert_equal "$(fdinfo "$parent" "$CP_FD" eventfd-id)" "$id"
+    resume
+    next_checkpoint inherited
+    [ "$CP_PID" != "$parent" ] || fail "'inherited' should be reached in the child"
+    assert_equal "$(fdinfo "$CP_PID" "$CP_FD" eventfd-id)" "$id"
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp "^child [0-9]+: inherited fd $original_fd: my eventfd-id is $id, my parent's is $id\$"
+}
+
+@test "eventfds open side by side have different eventfd-ids and one inode number (Linux 5.2+)" {
+    kernel_at_least 5 2 || skip "eventfd-id appears in fdinfo since Linux 5.2; this is $(uname -r)"
+    start_paused 13-anon-inode-ids 5
+    advance_to created siblings duplicated inherited all-open
+    ids=() inodes=()
+    for link in /proc/"$CP_PID"/fd/*; do
+        [ "$(readlink "$link")" = "anon_inode:[eventfd]" ] || continue
+        ids+=("$(fdinfo "$CP_PID" "${link##*/}" eventfd-id)")
+        inodes+=("$(stat -L -c %i "$link")")
+    done
+    assert_equal "${#ids[@]}" 5
+    assert_equal "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" 5
+    assert_equal "$(printf '%s\n' "${inodes[@]}" | sort -u | wc -l)" 1
+    resume
+    finish_lesson
+    assert_success
+}
+
+@test "an eventfd created right after one was closed gets the freed eventfd-id (Linux 5.2+)" {
+    kernel_at_least 5 2 || skip "eventfd-id appears in fdinfo since Linux 5.2; this is $(uname -r)"
+    start_paused 13-anon-inode-ids
+    advance_to created siblings duplicated inherited all-open recreated
+    id=$(fdinfo "$CP_PID" "$CP_FD" eventfd-id)
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp "^parent [0-9]+: closed an eventfd with eventfd-id $id; the next eventfd got eventfd-id $id: the freed id was reused\$"
+}
+
+@test "bad input is refused with the usage and exit status 2" {
+    for args in --bogus abc -1 17 "2 3"; do
+        # shellcheck disable=SC2086
+        run_lesson 13-anon-inode-ids $args
+        assert_usage_error
+    done
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# Lesson 17: an eventfd handed to a process that did not inherit it.
+load helper
+
+# The parent pid of PID (field 4 of /proc/PID/stat, read after the last ')').
+ppid_of() {
+    local stat
+    IFS= read -r stat <"/proc/$1/stat" || return 1
+    stat=${stat##*) }
+    read -r _ ppid _ <<<"$stat"
+    printf '%s\n' "$ppid"
+}
+
+# The eventfd descriptors of process PID, separated by spaces.
+eventfds_of() {
+    local link fds=()
+    for link in /proc/"$1"/fd/*; do
+        [ "$(readlink "$link")" = "anon_inode:[eventfd]" ] && fds+=("${link##*/}")
+    done
+    printf '%s\n' "${fds[*]}"
+}
+
+@test "the child creates its own eventfd: the parent holds none before the handover" {
+    start_paused 17-unrelated-processes
+    next_checkpoint child-wrote
+    parent=$(ppid_of "$CP_PID")
+    assert_equal "$(eventfds_of "$parent")" ""
+    assert_equal "$(eventfds_of "$CP_PID")" "$CP_FD"
+    assert_count 2a
+    resume
+    finish_lesson
+    assert_success
+}
+
+@test "after SCM_RIGHTS both processes show one eventfd-id and the count the child wrote (Linux 5.2+)" {
+    kernel_at_least 5 2 || skip "eventfd-id appears in fdinfo since Linux 5.2; this is $(uname -r)"
+    start_paused 17-unrelated-processes 7
+    next_checkpoint child-wrote
+    child=$CP_PID
+    child_fd=$CP_FD
+    resume
+    next_checkpoint received
+    [ "$CP_PID" != "$child" ] || fail "'received' should be reached in the parent"
+    assert_equal "$(children_of "$CP_PID")" "$child"
+    assert_equal "$(fdinfo "$CP_PID" "$CP_FD" eventfd-id)" "$(fdinfo "$child" "$child_fd" eventfd-id)"
+    assert_count 7
+    assert_equal "$(count_hex "$child" "$child_fd")" 7
+    # SCM_RIGHTS without MSG_CMSG_CLOEXEC: no close-on-exec on the new descriptor.
+    assert_equal "$(fdinfo "$CP_PID" "$CP_FD" flags)" 02
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp "^parent [0-9]+: received child $child's fd $child_fd as my fd [0-9]+\$"
+}
+
+@test "the parent reads what the child wrote, and the child's count is reset with it" {
+    start_paused 17-unrelated-processes 0x1c
+    next_checkpoint child-wrote
+    child=$CP_PID
+    child_fd=$CP_FD
+    resume
+    next_checkpoint received
+    resume
+    next_checkpoint parent-read
+    assert_count 0
+    assert_equal "$(count_hex "$child" "$child_fd")" 0
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp '^parent [0-9]+: read 0x1c \(28\) through my fd [0-9]+: what the child wrote$'
+    assert_line --regexp "^parent [0-9]+: child $child exited with status 0\$"
+}
+
+@test "pidfd_getfd gives the parent a close-on-exec copy with the child's eventfd-id (Linux 5.6+)" {
+    kernel_at_least 5 6 || skip "pidfd_getfd needs Linux 5.6 (pidfd_open 5.3); this is $(uname -r)"
+    start_paused 17-unrelated-processes 5
+    for name in child-wrote received parent-read; do
+        next_checkpoint "$name"
+        resume
+    done
+    next_checkpoint child-wrote
+    child=$CP_PID
+    child_fd=$CP_FD
+    resume
+    next_checkpoint taken
+    [ "$CP_PID" != "$child" ] || fail "'taken' should be reached in the parent"
+    assert_equal "$(fdinfo "$CP_PID" "$CP_FD" eventfd-id)" "$(fdinfo "$child" "$child_fd" eventfd-id)"
+    assert_equal "$(fdinfo "$CP_PID" "$CP_FD" flags)" 02000002    # O_CLOEXEC | O_RDWR
+    assert_count 5
+    resume
+    next_checkpoint parent-read
+    assert_count 0
+    assert_equal "$(count_hex "$child" "$child_fd")" 0
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp "^child $child: sending only the number $child_fd to the parent\$"
+    assert_line --regexp "^parent [0-9]+: took child $child's fd $child_fd with pidfd_getfd\(\) as my fd $CP_FD \(FD_CLOEXEC set\)\$"
+    assert_line --regexp '^parent [0-9]+: read 0x5 \(5\) through my fd [0-9]+: what the child wrote$'
+}
+
+@test "bad input is refused with the usage and exit status 2" {
+    for args in --bogus abc -1 0 18446744073709551615 "1 2"; do
+        # shellcheck disable=SC2086
+        run_lesson 17-unrelated-processes $args
+        assert_usage_error
+    done
+}

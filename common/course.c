@@ -188,9 +188,13 @@ void checkpoint(const char *name, int fd)
             name, getpid() == first_pid ? "parent" : "child", pid, fd,
             pid, fd, pid, pid, fd);
     if (getpid() != first_pid)
-        fprintf(stderr, "    cat /proc/%ld/fdinfo/%d      (the parent's view)\n",
-                (long) getppid(), fd);
-    fprintf(stderr, "--- then press Enter here to continue.\n");
+        fprintf(stderr, "    cat /proc/%ld/fdinfo/%d      (the parent's view)\n"
+                "    scripts/efd-ls %ld %ld        (both, grouped by eventfd-id)\n",
+                (long) getppid(), fd, pid, (long) getppid());
+    else
+        fprintf(stderr, "    scripts/efd-ls %ld            (its eventfds, with flags)\n", pid);
+    fprintf(stderr, "    scripts/efd-watch %ld %d       (each change of the count, live)\n"
+            "--- then press Enter here to continue.\n", pid, fd);
 
     wait_for_line();
     if (sem_post(checkpoint_lock) == -1)

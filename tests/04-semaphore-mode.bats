@@ -95,3 +95,13 @@ load helper
     finish_lesson
     assert_success
 }
+
+@test "the initial value is an unsigned int count, not a byte: 1000 tokens are 0x3e8 in fdinfo" {
+    start_paused 04-semaphore-mode --tokens 1000 --children 2
+    next_checkpoint created
+    assert_count 3e8
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp '^parent [0-9]+: one read of the normal eventfd returned 1000$'
+}

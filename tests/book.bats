@@ -86,3 +86,24 @@ missing_tests() {
     run missing_tests "$BATS_TEST_TMPDIR/book.md"
     assert_output --partial "no such test"
 }
+
+# Prints each 'NN: "test name"' cited in the myths table whose test does not
+# exist in tests/NN-*.bats ('style:' and 'book:' name tests/style.bats, tests/book.bats).
+missing_myth_tests() {
+    sed -n '/^## Myths and facts/,/^## /p' "$1" | grep -oE '(^|[|;] )[0-9a-z]+: "[^"]+"' |
+        sed -E 's/^[|;] //' | while IFS= read -r cite; do
+            key=${cite%%:*}
+            name=${cite#*: \"}
+            name=${name%\"}
+            file=$(ls "$TOP"/tests/"$key"*.bats 2>/dev/null | head -n 1)
+            grep -qF "@test \"$name\"" "$file" 2>/dev/null || printf '%s\n' "$cite"
+        done
+}
+
+@test "every myth in NOTES.md names a test that exists" {
+    run missing_myth_tests "$TOP/NOTES.md"
+    assert_success
+    assert_output ""
+    rows=$(sed -n '/^## Myths and facts/,/^## /p' "$TOP/NOTES.md" | grep -c '^| [^-m]')
+    [ "$rows" -ge 8 ] || fail "the myths table has $rows rows"
+}

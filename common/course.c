@@ -149,6 +149,8 @@ void say(const char *format, ...)
     va_start(ap, format);
     vprintf(format, ap);
     va_end(ap);
+    if (ferror(stdout))         /* a line that was not written is an error too */
+        die("write stdout");
 }
 
 /* Reads stdin one byte at a time, so that no process takes more than its own
@@ -223,6 +225,8 @@ bool fdinfo_field(pid_t pid, int fd, const char *field, char *value, size_t size
         snprintf(value, size, "%.*s", (int) end, start);
         found = true;
     }
+    if (ferror(fdinfo))         /* a failed read is not "no such field" */
+        die("read /proc/PID/fdinfo");
     fclose(fdinfo);
     return found;
 }
@@ -233,6 +237,8 @@ void show_fdinfo(int fd)
     printf("  /proc/%ld/fdinfo/%d:", (long) getpid(), fd);
     if (!fdinfo_field(0, fd, "eventfd-count", count, sizeof count)) {
         printf(" no eventfd-count (it needs Linux 3.8)\n");
+        if (ferror(stdout))
+            die("write stdout");
         return;
     }
     uint64_t value = strtoull(count, NULL, 16);   /* the kernel prints it in hex */
@@ -242,6 +248,8 @@ void show_fdinfo(int fd)
     if (fdinfo_field(0, fd, "eventfd-semaphore", semaphore, sizeof semaphore))
         printf(", eventfd-semaphore %s", semaphore);
     printf("\n");
+    if (ferror(stdout))
+        die("write stdout");
 }
 
 /* Reads the state letter from /proc/PID/stat; the command name in parentheses
@@ -303,13 +311,20 @@ bool wait_until_blocked(pid_t pid, long syscall_nr, int fd, int timeout_ms)
     for (;;) {
         long nr;
         unsigned long arg0;
-        if (process_state(pid) == 'S') {
+        char state = process_state(pid);
+        if (state == 'Z' || state == '?') {   /* it has ended: it never will */
+            errno = ESRCH;
+            return false;
+        }
+        if (state == 'S') {
             int in_call = current_syscall(pid, &nr, &arg0);
             if (in_call == -1 || (in_call == 1 && nr == syscall_nr && arg0 == (unsigned long) fd))
                 return true;
         }
-        if (elapsed_ms(&start) >= timeout_ms)
+        if (elapsed_ms(&start) >= timeout_ms) {
+            errno = ETIMEDOUT;
             return false;
+        }
         nanosleep(&one_ms, NULL);   /* poll /proc again: the condition has a deadline */
     }
 }

@@ -55,7 +55,8 @@ _Noreturn void die(const char *call);
 uint64_t parse_u64(const char *text, const char *what, uint64_t min, uint64_t max);
 
 /* printf() to stdout, prefixed with "parent PID: " in the lesson's first
- * process and "child PID: " in any other. */
+ * process and "child PID: " in any other. A line that cannot be written (a
+ * full disk, say) is an error: die("write stdout"). show_fdinfo() too. */
 void say(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 /* A pause point (see the protocol above). 'fd' is the eventfd to inspect. */
@@ -78,7 +79,8 @@ bool proc_text(pid_t pid, const char *name, char *text, size_t size);
 /* Waits, up to 'timeout_ms', until process 'pid' sleeps (state S) inside
  * system call 'syscall_nr' on descriptor 'fd', as /proc/PID/stat and
  * /proc/PID/syscall show it (on a kernel without /proc/PID/syscall, state S
- * alone). Returns true once it does, false on time-out. */
+ * alone). Returns true once it does; false with errno ETIMEDOUT on time-out,
+ * or with errno ESRCH as soon as the process has ended (it never will). */
 bool wait_until_blocked(pid_t pid, long syscall_nr, int fd, int timeout_ms);
 
 /* Describes how a child ended, from waitpid()'s status: "exited with status 0",

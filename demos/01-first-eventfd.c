@@ -23,6 +23,7 @@
  * Kernel: eventfd2() since Linux 2.6.27; eventfd-count in fdinfo since 3.8,
  * eventfd-id since 5.2.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,7 +64,10 @@ int main(int argc, char *argv[])
     checkpoint("written", efd);
 
     uint64_t received;
-    if (read(efd, &received, sizeof received) != sizeof received)
+    ssize_t n;
+    while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
+        continue;                       /* a signal handler ran: read again */
+    if (n != sizeof received)
         die("read");
     printf("read %zu bytes: 0x%" PRIx64 " (%" PRIu64 ")\n", sizeof received, received, received);
     show_fdinfo(efd);

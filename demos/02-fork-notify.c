@@ -24,6 +24,7 @@
  * Kernel: eventfd-id appears in fdinfo since Linux 5.2; before that the lesson
  * says so instead of comparing ids.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,7 +65,10 @@ int main(int argc, char *argv[])
     case 0: {                                   /* child */
         uint64_t received;
         say("waiting in read()\n");
-        if (read(efd, &received, sizeof received) != sizeof received)
+        ssize_t n;
+        while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
+            continue;                   /* a signal handler ran: read again */
+        if (n != sizeof received)
             die("read");
         say("received 0x%" PRIx64 " (%" PRIu64 ")\n", received, received);
         show_fdinfo(efd);

@@ -68,7 +68,10 @@ int main(int argc, char *argv[])
     case 0: {
         uint64_t received;
         say("calling read(): the counter is 0, so I will sleep\n");
-        if (read(efd, &received, sizeof received) != sizeof received)
+        ssize_t n;
+        while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
+            continue;                   /* a signal handler ran: read again */
+        if (n != sizeof received)
             die("read");
         say("woke up with 0x%" PRIx64 " (%" PRIu64 ")\n", received, received);
         show_fdinfo(efd);
@@ -81,7 +84,6 @@ int main(int argc, char *argv[])
     default: {
         /* Wait on a condition the kernel reports, never on a guess of time. */
         if (!wait_until_blocked(child, SYS_read, efd, BLOCK_TIMEOUT_MS)) {
-            errno = ETIMEDOUT;
             die("waiting for the child to block in read()");
         }
         char syscall_text[256] = "?", wchan[64] = "?";

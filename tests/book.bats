@@ -107,3 +107,23 @@ missing_myth_tests() {
     rows=$(sed -n '/^## Myths and facts/,/^## /p' "$TOP/NOTES.md" | grep -c '^| [^-m]')
     [ "$rows" -ge 8 ] || fail "the myths table has $rows rows"
 }
+
+# The fenced blocks of a book (snippets, output, diagrams), each with the
+# snippet marker before it, in order: the Russian book must carry them unchanged.
+fenced_blocks() {
+    awk '/^<!-- snippet: / { print; next }
+         /^```/ { inside = !inside; print; next }
+         inside { print }' "$1"
+}
+
+@test "NOTES.ru.md has the same sections as NOTES.md, in the same order" {
+    [ -f "$TOP/NOTES.ru.md" ] || fail "no NOTES.ru.md"
+    assert_equal "$(grep -c '^## ' "$TOP/NOTES.ru.md")" "$(grep -c '^## ' "$TOP/NOTES.md")"
+    assert_equal "$(sed -nE 's/^## ([0-9][0-9]-[a-z0-9-]+) .*/\1/p' "$TOP/NOTES.ru.md")" \
+        "$(sed -nE 's/^## ([0-9][0-9]-[a-z0-9-]+) .*/\1/p' "$TOP/NOTES.md")"
+}
+
+@test "NOTES.ru.md carries every snippet, output and diagram of NOTES.md unchanged" {
+    run diff <(fenced_blocks "$TOP/NOTES.md") <(fenced_blocks "$TOP/NOTES.ru.md")
+    assert_success
+}

@@ -2,16 +2,6 @@
 # Lesson 05: a read at count 0 sleeps until a write arrives.
 load helper
 
-# The number of the read system call on this machine's architecture.
-read_syscall_nr() {
-    case $(uname -m) in
-        x86_64) echo 0 ;;
-        aarch64 | riscv64) echo 63 ;;
-        i?86) echo 3 ;;
-        *) return 1 ;;
-    esac
-}
-
 @test "the child sleeps in read() on the eventfd while the count is 0, as /proc shows" {
     start_paused 05-blocking-read
     next_checkpoint created
@@ -22,7 +12,7 @@ read_syscall_nr() {
     child=$(children_of "$CP_PID")
     [ -n "$child" ] || fail "the parent has no child at 'child-blocked'"
     assert_equal "$(process_state "$child")" S
-    if [ -r "/proc/$child/syscall" ] && nr=$(read_syscall_nr); then
+    if [ -r "/proc/$child/syscall" ] && nr=$(syscall_nr read); then
         read -r call first_arg _ <"/proc/$child/syscall"
         assert_equal "$call" "$nr"
         assert_equal "$first_arg" "$(printf '0x%x' "$CP_FD")"

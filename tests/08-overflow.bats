@@ -2,16 +2,6 @@
 # Lesson 08: the count stops at 0xfffffffffffffffe; a write past it blocks.
 load helper
 
-# The number of the write system call on this machine's architecture.
-write_syscall_nr() {
-    case $(uname -m) in
-        x86_64) echo 1 ;;
-        aarch64 | riscv64) echo 64 ;;
-        i?86) echo 4 ;;
-        *) return 1 ;;
-    esac
-}
-
 # Asserts the last line printed before the current checkpoint.
 assert_last_line() {
     local last=${OUT_LINES[${#OUT_LINES[@]}-1]}
@@ -44,7 +34,7 @@ assert_last_line() {
     child=$(children_of "$CP_PID")
     [ -n "$child" ] || fail "the parent has no child at 'writer-blocked'"
     assert_equal "$(process_state "$child")" S
-    if [ -r "/proc/$child/syscall" ] && nr=$(write_syscall_nr); then
+    if [ -r "/proc/$child/syscall" ] && nr=$(syscall_nr write); then
         read -r call first_arg _ <"/proc/$child/syscall"
         assert_equal "$call" "$nr"
         assert_equal "$first_arg" "$(printf '0x%x' "$CP_FD")"

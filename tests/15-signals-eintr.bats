@@ -2,21 +2,11 @@
 # Lesson 15: a signal interrupts a blocked read: EINTR, or a restart with SA_RESTART.
 load helper
 
-# The number of the read system call on this machine's architecture.
-read_syscall_nr() {
-    case $(uname -m) in
-        x86_64) echo 0 ;;
-        aarch64 | riscv64) echo 63 ;;
-        i?86) echo 3 ;;
-        *) return 1 ;;
-    esac
-}
-
 # Asserts that PID is blocked (state S) in read() on descriptor FD.
 assert_blocked_in_read() {
     local pid=$1 fd=$2 call first_arg nr
     assert_equal "$(process_state "$pid")" S
-    if [ -r "/proc/$pid/syscall" ] && nr=$(read_syscall_nr); then
+    if [ -r "/proc/$pid/syscall" ] && nr=$(syscall_nr read); then
         read -r call first_arg _ <"/proc/$pid/syscall"
         assert_equal "$call" "$nr"
         assert_equal "$first_arg" "$(printf '0x%x' "$fd")"

@@ -81,6 +81,11 @@ int course_options(int argc, char *argv[], const char *usage,
     return optind;
 }
 
+bool course_pausing(void)
+{
+    return checkpoint_lock != NULL;
+}
+
 void usage_error(const char *format, ...)
 {
     va_list ap;

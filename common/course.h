@@ -40,6 +40,10 @@ int course_options(int argc, char *argv[], const char *usage,
                    const struct option *options,
                    void (*on_option)(int val, const char *arg));
 
+/* True when --pause was given: a lesson that execs another course program
+ * passes --pause on to it. */
+bool course_pausing(void);
+
 /* Prints "NAME: <reason>" and the usage on stderr, then exits with status 2. */
 _Noreturn void usage_error(const char *format, ...)
     __attribute__((format(printf, 1, 2)));

@@ -56,18 +56,6 @@ static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what the exec'd helper writes: 1..0xfffffffffffffffe (default 1)\n";
 
-/* The harness took --pause (or an abbreviation of it, as getopt_long allows)
- * from the options; the exec'd helper should pause too. */
-static bool pause_given(char *argv[], int first_operand)
-{
-    for (int i = 1; i < first_operand; i++) {
-        size_t length = strlen(argv[i]);
-        if (length >= 3 && strncmp(argv[i], "--pause", length) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* DIRECTORY-OF-THIS-PROGRAM/helpers/efd-notify, whatever the current directory. */
 static void find_helper(char *path, size_t size)
 {
@@ -137,7 +125,7 @@ int main(int argc, char *argv[])
         usage_error("too many arguments");
     if (argc - first_operand == 1)
         value = parse_u64(argv[first_operand], "VALUE", 1, UINT64_MAX - 1);
-    bool pause = pause_given(argv, first_operand);
+    bool pause = course_pausing();     /* the exec'd helper pauses too */
     char helper[PATH_MAX];
     find_helper(helper, sizeof helper);
 

@@ -120,11 +120,12 @@ run_lesson() {
     finish_lesson
 }
 
-# Kills whatever is left of the lesson's session (only after a failure).
+# Kills whatever is left of the lesson's session: after a failure, or when a
+# test has seen what it needed before the lesson's end.
 stop_lesson() {
     [ -n "${LESSON_PID:-}" ] || return 0
-    kill -KILL -- "-$LESSON_PID" 2>/dev/null
-    wait "$LESSON_PID" 2>/dev/null
+    kill -KILL -- "-$LESSON_PID" 2>/dev/null || true
+    wait "$LESSON_PID" 2>/dev/null || true
     LESSON_PID=
 }
 

@@ -11,7 +11,7 @@ LESSONS := $(patsubst demos/%.c,$(BUILD)/%,$(sort $(wildcard demos/[0-9][0-9]-*.
 HELPERS := $(patsubst demos/helpers/%.c,$(BUILD)/helpers/%,$(wildcard demos/helpers/*.c))
 COMMON  := $(BUILD)/course.o
 
-.PHONY: all clean test tour bench check test-kernel
+.PHONY: all clean test test-all tour bench check test-kernel
 all: $(LESSONS) $(HELPERS)
 
 $(BUILD) $(BUILD)/helpers:
@@ -30,8 +30,14 @@ $(BUILD)/helpers/%: demos/helpers/%.c $(COMMON) common/course.h | $(BUILD)/helpe
 tour: all
 	scripts/tour $(if $(filter 1 yes,$(PAUSE)),--pause)
 
+# The Bats suite on this kernel: seconds.
 test:
 	scripts/run-tests
+
+# The whole test suite, as CI runs it: `make test`, `scripts/check --fast` and
+# `make test-kernel`, with one total line at the end.
+test-all: all
+	scripts/test-all
 
 # Figures, never pass/fail: lesson 18's wakeup costs.
 bench: all

@@ -163,7 +163,10 @@ static void report(const char *format, ...)
 static void eventfd_post(int efd)
 {
     uint64_t one = 1;
-    if (write(efd, &one, sizeof one) != sizeof one)
+    ssize_t put;
+    while ((put = write(efd, &one, sizeof one)) == -1 && errno == EINTR)
+        continue;                   /* a signal handler ran: write again */
+    if (put != sizeof one)
         die("write eventfd");
 }
 
@@ -182,7 +185,10 @@ static uint64_t eventfd_take(int efd)
  * is waiting (up to 64 KiB) and counts them. */
 static void byte_post(int fd)
 {
-    if (write(fd, "", 1) != 1)
+    ssize_t put;
+    while ((put = write(fd, "", 1)) == -1 && errno == EINTR)
+        continue;
+    if (put != 1)
         die("write");
 }
 
@@ -389,6 +395,16 @@ static bool one_cpu;                        /* then there is no "different CPUs"
 static volatile sig_atomic_t measured_child; /* the child being measured, or 0 */
 static unsigned children_reaped;
 
+/* Copies 'text' with its '\0' to 'to' + 'at' (the end of the string in 'to',
+ * which has room) and returns the new length. strlen() and memcpy() are
+ * async-signal-safe, as the handler below needs; snprintf() is not. */
+static size_t append(char *to, size_t at, const char *text)
+{
+    size_t n = strlen(text);
+    memcpy(to + at, text, n + 1);
+    return at + n;
+}
+
 /* A child that fails would leave the parent waiting for a post that never
  * comes (an eventfd has no end of file). On SIGCHLD the parent peeks,
  * without reaping (WNOWAIT), at how the child ended: a normal exit is
@@ -404,17 +420,17 @@ static void on_sigchld(int sig)
     if (child > 0 && waitid(P_PID, (id_t) child, &info, WEXITED | WNOHANG | WNOWAIT) == 0
             && info.si_pid == child
             && !(info.si_code == CLD_EXITED && info.si_status == 0)) {
-        char message[96] = "18-wakeup-cost: a child ended early (", digits[12];
-        size_t length = strlen(message), count = 0;
-        const char *how = info.si_code == CLD_EXITED ? "exit status " : "signal ";
-        for (unsigned n = (unsigned) info.si_status; count == 0 || n; n /= 10)
-            digits[count++] = (char) ('0' + n % 10);
-        memcpy(message + length, how, strlen(how));
-        length += strlen(how);
-        while (count)
-            message[length++] = digits[--count];
-        memcpy(message + length, "); stopping\n", 12);
-        length += 12;
+        char digits[12], *number = digits + sizeof digits;   /* filled from the end */
+        *--number = '\0';
+        unsigned n = (unsigned) info.si_status;
+        do
+            *--number = (char) ('0' + n % 10);
+        while (n /= 10);
+        char message[96] = "";      /* 37 + 12 + 10 + 12 bytes at most, and the '\0' */
+        size_t length = append(message, 0, "18-wakeup-cost: a child ended early (");
+        length = append(message, length, info.si_code == CLD_EXITED ? "exit status " : "signal ");
+        length = append(message, length, number);
+        length = append(message, length, "); stopping\n");
         waitpid(child, NULL, 0);
         ssize_t ignored = write(STDERR_FILENO, message, length);
         (void) ignored;
@@ -509,6 +525,10 @@ static int by_value(const void *a, const void *b)
 
 static uint64_t median_of(uint64_t *values, size_t n)   /* sorts 'values' */
 {
+    if (n == 0) {                   /* no values, no median: the caller's bug */
+        errno = EINVAL;
+        die("median_of (no values)");
+    }
     qsort(values, n, sizeof *values, by_value);
     return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }

@@ -101,7 +101,10 @@ int main(int argc, char *argv[])
 
     case 0:                                     /* child: the writer */
         say("calling write(0x%" PRIx64 "): the counter is full, so I will sleep\n", value);
-        if (write(efd, &value, sizeof value) != sizeof value)
+        ssize_t written;
+        while ((written = write(efd, &value, sizeof value)) == -1 && errno == EINTR)
+            continue;                   /* a signal handler ran: write again */
+        if (written != sizeof value)
             die("write");
         say("write returned: 0x%" PRIx64 " (%" PRIu64 ") added\n", value, value);
         show_fdinfo(efd);
@@ -131,7 +134,10 @@ int main(int argc, char *argv[])
 
     /* Draining the count makes room: the sleeping write completes. */
     uint64_t received;
-    if (read(efd, &received, sizeof received) != sizeof received)
+    ssize_t n;
+    while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
+        continue;                       /* a signal handler ran: read again */
+    if (n != sizeof received)
         die("read");
     say("read 0x%" PRIx64 " (%" PRIu64 "): that wakes the writer\n", received, received);
 
@@ -139,11 +145,18 @@ int main(int argc, char *argv[])
     if (waitpid(child, &status, 0) == -1)
         die("waitpid");
     say("child %ld %s\n", (long) child, describe_status(status));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        /* Its VALUE never arrived: the read below would wait forever. */
+        say("the writer failed, so its value is missing: no read\n");
+        return EXIT_FAILURE;            /* exiting closes efd */
+    }
     show_fdinfo(efd);
     show_poll(poll_now(efd));
     checkpoint("reaped", efd);
 
-    if (read(efd, &received, sizeof received) != sizeof received)
+    while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
+        continue;                       /* a signal handler ran: read again */
+    if (n != sizeof received)
         die("read");
     say("read 0x%" PRIx64 " (%" PRIu64 "): the child's value\n", received, received);
     show_fdinfo(efd);
@@ -151,5 +164,5 @@ int main(int argc, char *argv[])
 
     if (close(efd) == -1)
         die("close");
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return EXIT_SUCCESS;
 }

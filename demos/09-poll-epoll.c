@@ -138,6 +138,7 @@ int main(int argc, char *argv[])
     checkpoint("created", efd);
 
     uint64_t one = 1, rest = EVENTFD_MAX - 1, value;
+    ssize_t got;
     if (write(efd, &one, sizeof one) != sizeof one)
         die("write");
     report_readiness(efd);
@@ -146,7 +147,9 @@ int main(int argc, char *argv[])
     report_readiness(efd);
     show_fdinfo(efd);
     checkpoint("full", efd);
-    if (read(efd, &value, sizeof value) != sizeof value)
+    while ((got = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
+        continue;                       /* a signal handler ran: read again */
+    if (got != sizeof value)
         die("read");
     say("read 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
     report_readiness(efd);
@@ -165,7 +168,9 @@ int main(int argc, char *argv[])
     say("wrote 1; epoll_wait(timeout 0) reports %d ready\n", ready_now(epfd));
     say("not read yet; epoll_wait(timeout 0) reports %d ready again (level-triggered)\n",
         ready_now(epfd));
-    if (read(efd, &value, sizeof value) != sizeof value)
+    while ((got = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
+        continue;                       /* a signal handler ran: read again */
+    if (got != sizeof value)
         die("read");
     say("read %" PRIu64 "; epoll_wait(timeout 0) reports %d ready: count 0\n",
         value, ready_now(epfd));
@@ -185,7 +190,9 @@ int main(int argc, char *argv[])
         "every write is a new edge\n", ready_now(epfd));
     show_fdinfo(efd);
     checkpoint("second-write", efd);
-    if (read(efd, &value, sizeof value) != sizeof value)
+    while ((got = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
+        continue;                       /* a signal handler ran: read again */
+    if (got != sizeof value)
         die("read");
     say("read %" PRIu64 ": both writes, one count\n", value);
     if (epoll_ctl(epfd, EPOLL_CTL_DEL, efd, NULL) == -1)
@@ -226,7 +233,10 @@ int main(int argc, char *argv[])
     struct epoll_event events[MAX_CHILDREN];
     size_t heard = 0;
     while (heard < count) {
-        int ready = epoll_wait(epfd, events, (int) count, HEAR_TIMEOUT_MS);
+        int ready;
+        while ((ready = epoll_wait(epfd, events, (int) count, HEAR_TIMEOUT_MS)) == -1
+               && errno == EINTR)
+            continue;                   /* a signal, or a stop and continue: wait again */
         if (ready == -1)
             die("epoll_wait");
         if (ready == 0) {
@@ -235,7 +245,9 @@ int main(int argc, char *argv[])
         }
         for (int j = 0; j < ready; j++) {
             uint64_t n = events[j].data.u64;
-            if (read(efds[n - 1], &value, sizeof value) != sizeof value)
+            while ((got = read(efds[n - 1], &value, sizeof value)) == -1 && errno == EINTR)
+                continue;               /* a signal handler ran: read again */
+            if (got != sizeof value)
                 die("read");
             say("epoll_wait: data.u64 = %" PRIu64 ", so child number %" PRIu64
                 " (pid %ld) signalled; read %" PRIu64 " from fd %d\n",

@@ -141,7 +141,10 @@ int main(int argc, char *argv[])
     bool inherited_ok = WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SUCCESS;
     if (inherited_ok) {
         uint64_t received;
-        if (read(efd, &received, sizeof received) != sizeof received)
+        ssize_t n;
+        while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
+            continue;                   /* a signal handler ran: read again */
+        if (n != sizeof received)
             die("read");
         say("read 0x%" PRIx64 " (%" PRIu64 "): the exec'd program notified me\n",
             received, received);

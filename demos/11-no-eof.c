@@ -49,6 +49,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "course.h"
@@ -106,6 +107,30 @@ static int reap(pid_t child)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
+/* Milliseconds on the monotonic clock, for a deadline. */
+static int64_t now_ms(void)
+{
+    struct timespec now;
+    if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
+        die("clock_gettime");
+    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* poll() that waits at most 'limit_ms' in all: after a signal handler
+ * interrupts it (EINTR) it waits only for the time that is left. */
+static int poll_within(struct pollfd *fds, nfds_t count, int limit_ms)
+{
+    int64_t deadline = now_ms() + limit_ms;
+    int left_ms = limit_ms, ready;
+    while ((ready = poll(fds, count, left_ms)) == -1 && errno == EINTR) {
+        int64_t left = deadline - now_ms();
+        left_ms = left > 0 ? (int) left : 0;
+    }
+    if (ready == -1)
+        die("poll");
+    return ready;
+}
+
 int main(int argc, char *argv[])
 {
     static const struct option options[] = {
@@ -149,7 +174,11 @@ int main(int argc, char *argv[])
     /* The parent's own write end would keep the pipe from ever ending. */
     if (close(pipefd[1]) == -1)
         die("close");
-    failures += reap(child);
+    if (reap(child) != 0) {
+        /* Its notification may be missing: the read below could wait forever. */
+        say("the writer failed, so its notification may be missing: no read\n");
+        return EXIT_FAILURE;            /* exiting closes the pipe and efd */
+    }
 
     char bytes[16];
     ssize_t got = read(pipefd[0], bytes, sizeof bytes);
@@ -163,13 +192,14 @@ int main(int argc, char *argv[])
         got == 0 ? "end of file, no writer is left" : "more data?!");
 
     uint64_t value;
-    if (read(efd, &value, sizeof value) != sizeof value)
+    ssize_t n;
+    while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
+        continue;                       /* a signal handler ran: read again */
+    if (n != sizeof value)
         die("read");
     say("eventfd: read() returned %" PRIu64 "\n", value);
     struct pollfd pfd = { .fd = efd, .events = POLLIN };
-    int ready = poll(&pfd, 1, (int) timeout_ms);
-    if (ready == -1)
-        die("poll");
+    int ready = poll_within(&pfd, 1, (int) timeout_ms);
     say("eventfd: poll(POLLIN, %" PRIu64 " ms) returned %d, revents 0x%x: %s\n",
         timeout_ms, ready, (unsigned) pfd.revents,
         ready == 0 ? "no writer is left, yet no end of file; read() would block forever"
@@ -191,10 +221,14 @@ int main(int argc, char *argv[])
     default:
         break;
     }
+    /* The sentinel's weakness: a writer that dies before sending it leaves
+     * this loop waiting forever. The pidfd below has no such gap. */
     uint64_t notifications = 0;
     bool done = false;
     while (!done) {
-        if (read(efd, &value, sizeof value) != sizeof value)
+        while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
+            continue;                   /* a signal handler ran: read again */
+        if (n != sizeof value)
             die("read");
         done = value >= SENTINEL;
         notifications += value % SENTINEL;
@@ -215,27 +249,38 @@ int main(int argc, char *argv[])
     default:
         break;
     }
-    notifications = 0;
     int pidfd = open_pidfd(child);
     if (pidfd == -1 && errno != ENOSYS)
         die("pidfd_open");
     if (pidfd == -1) {
         say("pidfd_open: ENOSYS: not available here (it needs Linux 5.3); "
             "reaping the writer with waitpid() instead\n");
-        failures += reap(child);
-        if (read(efd, &value, sizeof value) != sizeof value)
+        if (reap(child) != 0) {
+            /* Its notifications may be missing: the read could wait forever. */
+            say("the writer failed, so its notifications may be missing: no read\n");
+            return EXIT_FAILURE;        /* exiting closes efd */
+        }
+        while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
+            continue;                   /* a signal handler ran: read again */
+        if (n != sizeof value)
             die("read");
-        notifications = value;
+        say("waitpid: the writer exited; %" PRIu64 " notifications arrived before it did\n",
+            value);
     } else {
+        notifications = 0;
         struct pollfd fds[2] = {
             { .fd = efd, .events = POLLIN },
             { .fd = pidfd, .events = POLLIN },   /* readable once the child exits */
         };
         for (;;) {
-            if (poll(fds, 2, -1) == -1)
+            while ((ready = poll(fds, 2, -1)) == -1 && errno == EINTR)
+                continue;               /* a signal handler ran: poll again */
+            if (ready == -1)
                 die("poll");
             if (fds[0].revents & POLLIN) {
-                if (read(efd, &value, sizeof value) != sizeof value)
+                while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
+                    continue;           /* a signal handler ran: read again */
+                if (n != sizeof value)
                     die("read");
                 notifications += value;
             }
@@ -243,10 +288,14 @@ int main(int argc, char *argv[])
                 break;
         }
         /* It may have written after poll() looked at the eventfd. */
-        if (poll(fds, 1, 0) == -1)
+        while ((ready = poll(fds, 1, 0)) == -1 && errno == EINTR)
+            continue;                   /* a signal handler ran: poll again */
+        if (ready == -1)
             die("poll");
         if (fds[0].revents & POLLIN) {
-            if (read(efd, &value, sizeof value) != sizeof value)
+            while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
+                continue;               /* a signal handler ran: read again */
+            if (n != sizeof value)
                 die("read");
             notifications += value;
         }

@@ -44,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +61,22 @@
 static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what each child writes: 1..0xfffffffffffffffe (default 42)\n";
+
+/* The child of the round in progress, until the parent reaps it. die() kills
+ * and reaps the children it finds in /proc, but opening /proc takes a free
+ * descriptor, and a parent that has run out of them (recvmsg() then cuts the
+ * SCM_RIGHTS message short: MSG_CTRUNC) cannot: on exit, end this one too. */
+static pid_t round_child;
+
+static void end_round_child(void)
+{
+    /* waitpid(WNOHANG) == 0: still running and still ours, so its pid is not
+     * someone else's yet; -1 (ECHILD): already reaped, nothing to do. */
+    if (round_child > 0 && waitpid(round_child, NULL, WNOHANG) == 0) {
+        kill(round_child, SIGKILL);
+        waitpid(round_child, NULL, 0);
+    }
+}
 
 /* Room for one descriptor in a control message, correctly aligned. */
 union one_fd_control {
@@ -195,6 +212,7 @@ static bool handover(uint64_t value, bool use_scm_rights)
         child_hands_over(sv[1], value, use_scm_rights);
 
     default:
+        round_child = child;
         break;
     }
     if (close(sv[1]) == -1)
@@ -230,7 +248,10 @@ static bool handover(uint64_t value, bool use_scm_rights)
 
     if (efd != -1) {
         uint64_t received;
-        if (read(efd, &received, sizeof received) != sizeof received)
+        ssize_t n;
+        while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
+            continue;                   /* a signal handler ran: read again */
+        if (n != sizeof received)
             die("read");
         say("read 0x%" PRIx64 " (%" PRIu64 ") through my fd %d: what the child wrote\n",
             received, received, efd);
@@ -243,6 +264,7 @@ static bool handover(uint64_t value, bool use_scm_rights)
     int status;
     if (waitpid(child, &status, 0) == -1)
         die("waitpid");
+    round_child = 0;
     say("child %ld %s\n", (long) child, describe_status(status));
     if (efd != -1 && close(efd) == -1)
         die("close");
@@ -257,6 +279,10 @@ int main(int argc, char *argv[])
         usage_error("too many arguments");
     if (argc - first_operand == 1)
         value = parse_u64(argv[first_operand], "VALUE", 1, UINT64_MAX - 1);
+    if (atexit(end_round_child) != 0) {
+        errno = ENOMEM;
+        die("atexit");
+    }
 
     say("round 1: the child sends its eventfd over a UNIX socket (SCM_RIGHTS)\n");
     bool ok = handover(value, true);

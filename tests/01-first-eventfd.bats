@@ -65,9 +65,6 @@ load helper
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus 0 18446744073709551615 18446744073709551616 0x abc -1 "" "1 2"; do
-        # shellcheck disable=SC2086  # "1 2" is meant as two arguments
-        run_lesson 01-first-eventfd ${args:-""}
-        assert_usage_error
-    done
+    assert_bad_input_refused 01-first-eventfd --bogus 0 18446744073709551615 18446744073709551616 \
+        0x abc -1 "" "1 2"
 }

@@ -53,11 +53,7 @@ load helper
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus 0 18446744073709551615 abc -1 "1 2"; do
-        # shellcheck disable=SC2086
-        run_lesson 02-fork-notify $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 02-fork-notify --bogus 0 18446744073709551615 abc -1 "1 2"
 }
 
 @test "lsof names the descriptor [eventfd:ID] with fdinfo's eventfd-id, and NODE is fdinfo's ino" {

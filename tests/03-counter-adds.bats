@@ -63,10 +63,7 @@ load helper
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus 18446744073709551615 abc -1 0x "--children=2"; do
-        run_lesson 03-counter-adds $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 03-counter-adds --bogus 18446744073709551615 abc -1 0x "--children=2"
     run_lesson 03-counter-adds $(seq 1 65)
     assert_usage_error
 }

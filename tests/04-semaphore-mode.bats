@@ -68,12 +68,8 @@ load helper
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus "--tokens 0" "--tokens 4294967296" "--tokens abc" "--tokens -1" \
-                "--children 1" "--children 65" "--tokens 3 --children 4" "extra" "--tokens"; do
-        # shellcheck disable=SC2086
-        run_lesson 04-semaphore-mode $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 04-semaphore-mode --bogus "--tokens 0" "--tokens 4294967296" "--tokens abc" "--tokens -1" \
+                "--children 1" "--children 65" "--tokens 3 --children 4" "extra" "--tokens"
 }
 
 @test "two eventfds open at once: two eventfd-ids, one inode number (Linux 5.2+)" {

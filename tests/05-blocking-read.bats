@@ -39,9 +39,5 @@ load helper
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus 0 18446744073709551615 abc -1 "1 2"; do
-        # shellcheck disable=SC2086
-        run_lesson 05-blocking-read $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 05-blocking-read --bogus 0 18446744073709551615 abc -1 "1 2"
 }

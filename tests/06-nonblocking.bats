@@ -86,9 +86,5 @@ assert_nonblock_flag() {
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus 0 18446744073709551615 abc -1 "1 2"; do
-        # shellcheck disable=SC2086
-        run_lesson 06-nonblocking $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 06-nonblocking --bogus 0 18446744073709551615 abc -1 "1 2"
 }

@@ -88,9 +88,5 @@ assert_row() {
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus 0 0x8000000000000000 abc -1 "1 2"; do
-        # shellcheck disable=SC2086
-        run_lesson 07-eight-bytes $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 07-eight-bytes --bogus 0 0x8000000000000000 abc -1 "1 2"
 }

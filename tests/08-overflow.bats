@@ -82,9 +82,5 @@ assert_last_line() {
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus 0 0xfffffffffffffffe abc -1 "1 2"; do
-        # shellcheck disable=SC2086
-        run_lesson 08-overflow $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 08-overflow --bogus 0 0xfffffffffffffffe abc -1 "1 2"
 }

@@ -120,9 +120,5 @@ pass_checkpoints() {
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus "--children 0" "--children 65" "--children abc" "--children -1" extra; do
-        # shellcheck disable=SC2086
-        run_lesson 09-poll-epoll $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 09-poll-epoll --bogus "--children 0" "--children 65" "--children abc" "--children -1" extra
 }

@@ -71,9 +71,5 @@ load helper
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus "--timeout 0" "--timeout 10001" "--timeout abc" "--timeout -1" extra; do
-        # shellcheck disable=SC2086
-        run_lesson 11-no-eof $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 11-no-eof --bogus "--timeout 0" "--timeout 10001" "--timeout abc" "--timeout -1" extra
 }

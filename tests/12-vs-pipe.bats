@@ -83,9 +83,5 @@ pipe_fds_from_output() {
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus 0 4097 abc -1 "1 2"; do
-        # shellcheck disable=SC2086
-        run_lesson 12-vs-pipe $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 12-vs-pipe --bogus 0 4097 abc -1 "1 2"
 }

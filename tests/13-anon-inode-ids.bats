@@ -178,9 +178,5 @@ advance_to() {
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus abc -1 17 "2 3"; do
-        # shellcheck disable=SC2086
-        run_lesson 13-anon-inode-ids $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 13-anon-inode-ids --bogus abc -1 17 "2 3"
 }

@@ -97,9 +97,5 @@ sigusr1_in() {
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus 0 18446744073709551615 abc -1 "1 2"; do
-        # shellcheck disable=SC2086
-        run_lesson 15-signals-eintr $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 15-signals-eintr --bogus 0 18446744073709551615 abc -1 "1 2"
 }

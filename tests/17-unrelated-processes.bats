@@ -100,9 +100,5 @@ eventfds_of() {
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus abc -1 0 18446744073709551615 "1 2"; do
-        # shellcheck disable=SC2086
-        run_lesson 17-unrelated-processes $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 17-unrelated-processes --bogus abc -1 0 18446744073709551615 "1 2"
 }

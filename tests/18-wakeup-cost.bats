@@ -160,10 +160,6 @@ row() {
 }
 
 @test "bad input is refused with the usage and exit status 2" {
-    for args in --bogus "--round-trips abc" "--round-trips -1" "--round-trips 99" "--runs 100" \
-            --format=xml "--mechanism pip" "--placement anywhere" --warmup extra; do
-        # shellcheck disable=SC2086
-        run_lesson 18-wakeup-cost $args
-        assert_usage_error
-    done
+    assert_bad_input_refused 18-wakeup-cost --bogus "--round-trips abc" "--round-trips -1" "--round-trips 99" "--runs 100" \
+            --format=xml "--mechanism pip" "--placement anywhere" --warmup extra
 }

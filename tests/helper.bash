@@ -221,6 +221,23 @@ kernel_at_least() {
     [ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && [ "$minor" -ge "$2" ]; }
 }
 
+# Runs LESSON once for each ARGS string (split at spaces: "1 2" is two
+# arguments; "" is one empty argument) and asserts that each is refused as
+# bad input.
+assert_bad_input_refused() {
+    local lesson=$1 args
+    shift
+    for args in "$@"; do
+        if [ -z "$args" ]; then
+            run_lesson "$lesson" ""
+        else
+            # shellcheck disable=SC2086  # the splitting is the point
+            run_lesson "$lesson" $args
+        fi
+        assert_usage_error
+    done
+}
+
 # Bad input: exit status 2, a reason and the usage on stderr, nothing forked.
 assert_usage_error() {
     assert_equal "$status" 2

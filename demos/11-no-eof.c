@@ -272,6 +272,8 @@ int main(int argc, char *argv[])
             { .fd = efd, .events = POLLIN },
             { .fd = pidfd, .events = POLLIN },   /* readable once the child exits */
         };
+        /* Read whatever is counted first; leave only when the writer has
+         * exited and nothing is left to read: it can write no more. */
         for (;;) {
             while ((ready = poll(fds, 2, -1)) == -1 && errno == EINTR)
                 continue;               /* a signal handler ran: poll again */
@@ -283,21 +285,10 @@ int main(int argc, char *argv[])
                 if (n != sizeof value)
                     die("read");
                 notifications += value;
+                continue;
             }
             if (fds[1].revents & POLLIN)
                 break;
-        }
-        /* It may have written after poll() looked at the eventfd. */
-        while ((ready = poll(fds, 1, 0)) == -1 && errno == EINTR)
-            continue;                   /* a signal handler ran: poll again */
-        if (ready == -1)
-            die("poll");
-        if (fds[0].revents & POLLIN) {
-            while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
-                continue;               /* a signal handler ran: read again */
-            if (n != sizeof value)
-                die("read");
-            notifications += value;
         }
         say("pidfd %d: the writer exited; %" PRIu64 " notifications arrived before it did\n",
             pidfd, notifications);

@@ -6,6 +6,20 @@ load helper
 EFD_LS=$TOP/scripts/efd-ls
 EFD_WATCH=$TOP/scripts/efd-watch
 
+# Runs SCRIPT once for each ARGS string (split at spaces) and asserts each is
+# refused: exit status 2, its usage on stderr, nothing on stdout.
+assert_script_refuses() {
+    local script=$1 args
+    shift
+    for args in "$@"; do
+        # shellcheck disable=SC2086  # the splitting is the point
+        run --separate-stderr "$script" $args
+        assert_equal "$status" 2
+        [[ $stderr == *"usage: ${script##*/}"* ]] || fail "no usage for '$args': $stderr"
+        assert_equal "$output" ""
+    done
+}
+
 teardown() {
     stop_watch
     stop_lesson
@@ -266,13 +280,7 @@ next_checkpoint_any() {
 }
 
 @test "efd-ls refuses bad arguments with its usage and exit status 2" {
-    for args in --bogus -x abc 0 -1 1x 007 2147483648 "1 --bogus"; do
-        # shellcheck disable=SC2086
-        run --separate-stderr "$EFD_LS" $args
-        assert_equal "$status" 2
-        [[ $stderr == *"usage: efd-ls"* ]] || fail "no usage for '$args': $stderr"
-        assert_equal "$output" ""
-    done
+    assert_script_refuses "$EFD_LS" --bogus -x abc 0 -1 1x 007 2147483648 "1 --bogus"
     run --separate-stderr "$EFD_LS" --help
     assert_success
     assert_line --index 0 'usage: efd-ls [PID...]'
@@ -392,15 +400,9 @@ next_checkpoint_any() {
 }
 
 @test "efd-watch refuses bad arguments with its usage and exit status 2" {
-    for args in "" 1 "1 3 5" --bogus "--interval 0 1 3" "--interval 10001 1 3" \
+    assert_script_refuses "$EFD_WATCH" "" 1 "1 3 5" --bogus "--interval 0 1 3" "--interval 10001 1 3" \
         "--interval x 1 3" "1 3 --interval" "--count 0 1 3" "--count -1 1 3" \
-        "-1 3" "1 -3" "0 3" "abc 3" "1 3x"; do
-        # shellcheck disable=SC2086
-        run --separate-stderr "$EFD_WATCH" $args
-        assert_equal "$status" 2
-        [[ $stderr == *"usage: efd-watch"* ]] || fail "no usage for '$args': $stderr"
-        assert_equal "$output" ""
-    done
+        "-1 3" "1 -3" "0 3" "abc 3" "1 3x"
     run --separate-stderr "$EFD_WATCH" --help
     assert_success
     assert_line --index 0 'usage: efd-watch [--interval MS] [--count N] PID FD'

@@ -26,31 +26,44 @@
  *   whole count, so many posts coalesce into one read; pipe and socket reads
  *   here read into a 64 KiB buffer and count bytes (a 1-byte read would not
  *   coalesce); a sem_wait() takes exactly one post.
+ *   A wake-up sent to another CPU that has gone idle also waits for that CPU
+ *   to leave its idle state; in a virtual machine that is a trip through the
+ *   host, and it can cost more than everything else together. With
+ *   --cpu-dma-latency 0 the lesson asks the kernel (PM QoS, through
+ *   /dev/cpu_dma_latency) to keep every CPU out of idle states while it
+ *   measures, so the different-CPUs rows show the wake-up itself; the first
+ *   lines say which of the two the figures are.
  *   The lesson's report (environment, tables) is the parent's and is printed
  *   as a table; events (the channels shown, the children reaped) use say().
  *
  * How to run
  *   build/18-wakeup-cost [--pause] [--round-trips N] [--warmup N] [--runs R]
- *       [--posts N] [--budget MS] [--mechanism M] [--placement P] [--format=F]
+ *       [--posts N] [--budget MS] [--mechanism M] [--placement P]
+ *       [--cpu-dma-latency US] [--format=F]
  *   Defaults: 1000 round trips after 200 of warm-up, 5 runs, 20000 posts,
  *   and at most 25 ms per measurement (--budget), so that a plain run takes
  *   about a second even where a round trip between CPUs is slow; the table
  *   shows how many round trips each row really made. --budget 0 lifts the
  *   limit. --mechanism and --placement measure one of each only.
  *   `make bench` (scripts/bench) runs 100000 timed round trips after 10000 of
- *   warm-up, and compares the pipe on one CPU with `perf bench sched pipe`.
+ *   warm-up with --cpu-dma-latency 0 (as root), then the eventfd across CPUs
+ *   with idle states allowed, and compares the pipe on one CPU with
+ *   `perf bench sched pipe`.
  *   --format=csv prints the raw figures, one row per run, for a spreadsheet.
  *   `taskset -c 0 build/18-wakeup-cost` shows what one usable CPU gives.
  *
  * What to inspect (with --pause)
  *   channels-created  the first eventfd pair, before the first child: both
- *                     counts 0 (cat /proc/PID/fdinfo/FD for both fds)
+ *                     counts 0 (cat /proc/PID/fdinfo/FD for both fds); with
+ *                     --cpu-dma-latency 0, `od -An -td4 /dev/cpu_dma_latency`
+ *                     reads 0, and ls -l /proc/PID/fd shows who holds it
  *
  * Kernel: eventfd since 2.6.22, futex since 2.6.0; nothing newer is needed.
  * Figures are this machine's: a virtual machine, a busy host or a power-saving
  * CPU moves them a lot; the relations between them move much less.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/futex.h>
 #include <sched.h>
@@ -79,10 +92,11 @@
 #define MAX_RUNS 99
 #define MAX_POSTS 100000000
 #define MAX_BUDGET_MS 3600000
+#define MAX_IDLE_LATENCY_US 2000000000   /* the kernel's "no limit" */
 
 static const char usage[] =
     "[--pause] [--round-trips N] [--warmup N] [--runs R] [--posts N] [--budget MS]\n"
-    "       [--mechanism M] [--placement P] [--format=table|csv]\n"
+    "       [--mechanism M] [--placement P] [--cpu-dma-latency US] [--format=table|csv]\n"
     "  --round-trips N  timed round trips per mechanism, placement and run:\n"
     "                   100..10000000 (default 1000)\n"
     "  --warmup N       untimed round trips before them: 0..10000000 (default 200)\n"
@@ -94,6 +108,10 @@ static const char usage[] =
     "                   0 = no limit (default 25: about a second in all)\n"
     "  --mechanism M    measure only M: eventfd, pipe, socketpair, futex or semaphore\n"
     "  --placement P    measure only P: same-cpu, different-cpus or unpinned\n"
+    "  --cpu-dma-latency US\n"
+    "                   while measuring, keep every CPU out of idle states that take\n"
+    "                   longer than US µs to leave (0: an idle CPU polls instead):\n"
+    "                   0..2000000000; needs write access to /dev/cpu_dma_latency (root)\n"
     "  --format=F       table (default) or csv (raw figures, one row per run)\n";
 
 enum mechanism { EVENTFD, PIPE, SOCKETPAIR, FUTEX, SEMAPHORE, MECHANISMS };
@@ -115,6 +133,8 @@ static const char *const placement_id[PLACEMENTS] = { "same-cpu", "different-cpu
 static uint64_t round_trips = 1000, warmup = 200, runs = 5, posts = 20000, budget_ms = 25;
 static bool csv;
 static int only_mechanism = -1, only_placement = -1;   /* -1: all */
+static int64_t idle_latency_us = -1;                    /* -1: not held */
+static int idle_request_fd = -1;                        /* holds it while open */
 
 static int lookup(const char *const *names, int count, const char *name, const char *what)
 {
@@ -134,6 +154,9 @@ static void on_option(int val, const char *arg)
     case 'b': budget_ms = parse_u64(arg, "--budget", 0, MAX_BUDGET_MS); break;
     case 'm': only_mechanism = lookup(mechanism_name, MECHANISMS, arg, "--mechanism"); break;
     case 'l': only_placement = lookup(placement_id, PLACEMENTS, arg, "--placement"); break;
+    case 'd':
+        idle_latency_us = (int64_t) parse_u64(arg, "--cpu-dma-latency", 0, MAX_IDLE_LATENCY_US);
+        break;
     case 'f':
         if (strcmp(arg, "csv") == 0)
             csv = true;
@@ -476,6 +499,8 @@ static pid_t start_child(enum placement where)
             _exit(EXIT_FAILURE);        /* the parent is already gone */
         if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
             die("sigprocmask");
+        if (idle_request_fd != -1 && close(idle_request_fd) == -1)
+            die("close /dev/cpu_dma_latency");   /* the parent's request, not ours */
         cpu_set_t cpus;
         cpus_for(where, false, &cpus);
         pin(&cpus);
@@ -509,6 +534,36 @@ static uint64_t now_ns(void)
     if (clock_gettime(CLOCK_MONOTONIC, &t) == -1)
         die("clock_gettime");
     return (uint64_t) t.tv_sec * 1000000000u + (uint64_t) t.tv_nsec;
+}
+
+/* ---- idle states --------------------------------------------------------- */
+
+/* A CPU with nothing to run enters an idle state, and the deeper the state,
+ * the longer it takes to leave: a wake-up sent to an idle CPU waits for that.
+ * (In a virtual machine an idle vCPU halts, the host takes it off its CPU,
+ * and the wake-up goes through the host.) A PM QoS request written to
+ * /dev/cpu_dma_latency, a 4-byte int in µs, caps that exit latency on every
+ * CPU for as long as the file stays open; the kernel drops the request when
+ * the file is closed, also when the process dies. Reading the file returns
+ * the limit now in force: the smallest of all requests. */
+static int32_t hold_idle_latency(int32_t max_us)
+{
+    idle_request_fd = open("/dev/cpu_dma_latency", O_RDWR | O_CLOEXEC);
+    if (idle_request_fd == -1)
+        die("open /dev/cpu_dma_latency");
+    if (write(idle_request_fd, &max_us, sizeof max_us) != sizeof max_us)
+        die("write /dev/cpu_dma_latency");
+    int32_t in_force;
+    if (read(idle_request_fd, &in_force, sizeof in_force) != sizeof in_force)
+        die("read /dev/cpu_dma_latency");
+    return in_force;
+}
+
+static void release_idle_latency(void)
+{
+    if (idle_request_fd != -1 && close(idle_request_fd) == -1)
+        die("close /dev/cpu_dma_latency");
+    idle_request_fd = -1;
 }
 
 /* ---- measuring ----------------------------------------------------------- */
@@ -641,6 +696,19 @@ static struct stream measure_stream(enum mechanism kind, enum placement where)
 
 /* ---- the report ---------------------------------------------------------- */
 
+/* The first line of a small text file such as a sysfs attribute, without its
+ * newline; "none" where the file does not exist or cannot be read. */
+static void first_line(const char *path, char *text, size_t size)
+{
+    snprintf(text, size, "none");
+    FILE *file = fopen(path, "r");
+    if (file == NULL)
+        return;
+    if (fgets(text, (int) size, file))
+        text[strcspn(text, "\n")] = '\0';
+    fclose(file);                       /* read-only: nothing to lose */
+}
+
 static void print_environment(void)
 {
     struct utsname u;
@@ -702,13 +770,9 @@ static void print_environment(void)
     report("load: %.2f %.2f %.2f (/proc/loadavg; other work on these CPUs shows up in "
            "the figures)\n", load[0], load[1], load[2]);
 
-    char source[64] = "unknown";
-    FILE *clock = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
-    if (clock) {
-        if (fgets(source, sizeof source, clock))
-            source[strcspn(source, "\n")] = '\0';
-        fclose(clock);
-    }
+    char source[64];
+    first_line("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+               source, sizeof source);
     uint64_t gaps[1001];
     uint64_t before = now_ns();
     for (int i = 0; i < 1001; i++) {
@@ -718,6 +782,23 @@ static void print_environment(void)
     }
     report("clock: CLOCK_MONOTONIC, clocksource %s; one reading takes about %" PRIu64
            " ns, inside every sample\n", source, median_of(gaps, 1001));
+}
+
+/* in_force: the limit the kernel applies now, if this run holds one. */
+static void print_idle_states(int32_t in_force)
+{
+    char driver[64], governor[64];
+    first_line("/sys/devices/system/cpu/cpuidle/current_driver", driver, sizeof driver);
+    first_line("/sys/devices/system/cpu/cpuidle/current_governor", governor, sizeof governor);
+    if (idle_request_fd != -1)
+        report("idle states: held off: --cpu-dma-latency %" PRId64 " asks that no CPU enter an "
+               "idle state taking longer\n  to leave; /dev/cpu_dma_latency reads %" PRId32
+               " µs in force (cpuidle driver %s, governor %s)\n",
+               idle_latency_us, in_force, driver, governor);
+    else
+        report("idle states: allowed: a wake-up sent to an idle CPU waits until it leaves its "
+               "idle state\n  (cpuidle driver %s, governor %s; --cpu-dma-latency 0 holds them "
+               "off)\n", driver, governor);
 }
 
 static double us(uint64_t ns) { return (double) ns / 1000.0; }
@@ -817,6 +898,7 @@ int main(int argc, char *argv[])
         { "mechanism", required_argument, NULL, 'm' },
         { "placement", required_argument, NULL, 'l' },
         { "format", required_argument, NULL, 'f' },
+        { "cpu-dma-latency", required_argument, NULL, 'd' },
         { NULL, 0, NULL, 0 }
     };
     int first_operand = course_options(argc, argv, usage, options, on_option);
@@ -844,12 +926,19 @@ int main(int argc, char *argv[])
     if (samples == NULL || figures == NULL)
         die("malloc");
     memset(samples, 0, round_trips * sizeof *samples);   /* no page faults while timing */
+    int32_t in_force = -1;
+    if (idle_latency_us >= 0)
+        in_force = hold_idle_latency((int32_t) idle_latency_us);
 
+    char idle_held[24] = "";            /* the csv's last column: empty when not held */
+    if (idle_latency_us >= 0)
+        snprintf(idle_held, sizeof idle_held, "%" PRId64, idle_latency_us);
     if (csv) {
         report("kind,run,position,mechanism,placement,warmup,count,median_us,p99_us,min_us,"
-               "mean_us,sum,reads,posts_per_read,posts_per_s\n");
+               "mean_us,sum,reads,posts_per_read,posts_per_s,cpu_dma_latency_us\n");
     } else {
         print_environment();
+        print_idle_states(in_force);
         report("placements: same CPU = CPU %d; ", first_cpu);
         if (one_cpu)
             report("different CPUs skipped: only one CPU is usable here; ");
@@ -877,10 +966,10 @@ int main(int argc, char *argv[])
                 figures[run][where][kind] = f;
                 if (csv)
                     report("roundtrip,%" PRIu64 ",%d,%s,%s,%" PRIu64 ",%" PRIu64
-                           ",%.3f,%.3f,%.3f,%.3f,,,,\n", run + 1, position + 1,
+                           ",%.3f,%.3f,%.3f,%.3f,,,,,%s\n", run + 1, position + 1,
                            mechanism_name[kind], placement_id[where], f.warmup, f.count,
                            us(f.median), us(f.p99), us(f.min),
-                           (double) f.total / 1000.0 / (double) f.count);
+                           (double) f.total / 1000.0 / (double) f.count, idle_held);
             }
         }
     }
@@ -905,9 +994,9 @@ int main(int argc, char *argv[])
             double per_read = (double) s.sum / (double) s.reads;
             double rate = (double) s.sum * 1e9 / (double) (s.ns ? s.ns : 1);
             if (csv)
-                report("stream,1,%d,%s,%s,,%" PRIu64 ",,,,,%" PRIu64 ",%" PRIu64 ",%.2f,%.0f\n",
+                report("stream,1,%d,%s,%s,,%" PRIu64 ",,,,,%" PRIu64 ",%" PRIu64 ",%.2f,%.0f,%s\n",
                        kind + 1, mechanism_name[kind], placement_id[where], posts, s.sum,
-                       s.reads, per_read, rate);
+                       s.reads, per_read, rate, idle_held);
             else
                 report("%-15s %-11s %9" PRIu64 " %12.0f %9" PRIu64 " %10.2f  %s\n",
                        placement_name[where], mechanism_name[kind], s.sum, rate, s.reads,
@@ -915,6 +1004,7 @@ int main(int argc, char *argv[])
         }
     }
 
+    release_idle_latency();              /* the CPUs may idle again */
     pin(&usable);                        /* as we started */
     free(samples);
     free(figures);

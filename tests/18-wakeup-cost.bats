@@ -121,13 +121,14 @@ row() {
     two_cpus
     run_lesson 18-wakeup-cost --format=csv --round-trips 100 --warmup 0 --runs 2 --posts 1000 --budget 0
     assert_success
-    assert_equal "${lines[0]}" "kind,run,position,mechanism,placement,warmup,count,median_us,p99_us,min_us,mean_us,sum,reads,posts_per_read,posts_per_s"
+    assert_equal "${lines[0]}" "kind,run,position,mechanism,placement,warmup,count,median_us,p99_us,min_us,mean_us,sum,reads,posts_per_read,posts_per_s,cpu_dma_latency_us"
     assert_equal "${#lines[@]}" 41
-    # 2 runs x 3 placements x 5 mechanisms, each once, each with all 100 round trips
-    assert_equal "$(grep -cE '^roundtrip,[12],[1-5],[a-z]+,(same-cpu|different-cpus|unpinned),0,100,([0-9.]+,){4},,,$' <<<"$output")" 30
+    # 2 runs x 3 placements x 5 mechanisms, each once, each with all 100 round
+    # trips; the last column is empty: idle states were not held off
+    assert_equal "$(grep -cE '^roundtrip,[12],[1-5],[a-z]+,(same-cpu|different-cpus|unpinned),0,100,([0-9.]+,){4},,,,$' <<<"$output")" 30
     assert_equal "$(awk -F, '$1 == "roundtrip" { print $2, $4, $5 }' <<<"$output" | sort -u | wc -l)" 30
     # 2 pinned placements x 5 mechanisms
-    assert_equal "$(grep -cE '^stream,1,[1-5],[a-z]+,(same-cpu|different-cpus),,1000,,,,,1000,[0-9]+,[0-9.]+,[0-9]+$' <<<"$output")" 10
+    assert_equal "$(grep -cE '^stream,1,[1-5],[a-z]+,(same-cpu|different-cpus),,1000,,,,,1000,[0-9]+,[0-9.]+,[0-9]+,$' <<<"$output")" 10
     # position 1..5 in each run: run 1 starts with eventfd, run 2 with pipe
     assert_equal "$(awk -F, '$1 == "roundtrip" && $2 == 1 && $5 == "same-cpu" { printf "%s ", $4 }' <<<"$output")" \
         "eventfd pipe socketpair futex semaphore "
@@ -159,7 +160,71 @@ row() {
     assert_line --regexp '^parent [0-9]+: all 10 children exited with status 0 and were reaped$'
 }
 
+# The kernel's own view of the request: reading /dev/cpu_dma_latency returns
+# the limit in force, the smallest of all open requests (a 4-byte int, µs).
+latency_in_force() {
+    od -An -td4 -N4 /dev/cpu_dma_latency | tr -d ' '
+}
+
+writable_cpu_dma_latency() {
+    [ -e /dev/cpu_dma_latency ] || skip "this kernel has no /dev/cpu_dma_latency (CONFIG_CPU_IDLE or PM QoS absent)"
+    [ -w /dev/cpu_dma_latency ] && [ -r /dev/cpu_dma_latency ] ||
+        skip "/dev/cpu_dma_latency is for root only; run the tests as root"
+}
+
+@test "without --cpu-dma-latency the lesson says idle states are allowed and names the cpuidle driver" {
+    small_table
+    driver=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null) || driver=none
+    assert_line "idle states: allowed: a wake-up sent to an idle CPU waits until it leaves its idle state"
+    assert_line --regexp "^  \(cpuidle driver ${driver//./\\.}, governor [^;]+; --cpu-dma-latency 0 holds them off\)$"
+}
+
+@test "--cpu-dma-latency 0 holds the kernel's idle-exit limit at 0 µs while the lesson runs, and lets it go at exit" {
+    writable_cpu_dma_latency
+    before=$(latency_in_force)
+    [ "$before" -gt 0 ] || skip "something else already holds /dev/cpu_dma_latency at $before µs"
+    start_paused 18-wakeup-cost --cpu-dma-latency 0 --round-trips 100 --warmup 0 --runs 1 --posts 10 \
+        --placement different-cpus
+    next_checkpoint channels-created
+    assert_equal "$(latency_in_force)" 0
+    # the lesson holds the request on a descriptor of its own
+    assert_equal "$(find "/proc/$CP_PID/fd" -lname /dev/cpu_dma_latency | wc -l)" 1
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp '^idle states: held off: --cpu-dma-latency 0 asks that no CPU enter an idle state taking longer$'
+    assert_line --regexp '^  to leave; /dev/cpu_dma_latency reads 0 µs in force \(cpuidle driver [^,]+, governor [^)]+\)$'
+    assert_equal "$(latency_in_force)" "$before"
+}
+
+@test "--format=csv puts the held limit in the last column of every row" {
+    writable_cpu_dma_latency
+    run_lesson 18-wakeup-cost --format=csv --cpu-dma-latency 5 --round-trips 100 --warmup 0 --runs 1 \
+        --posts 100 --budget 0 --placement same-cpu
+    assert_success
+    assert_equal "$(grep -c '^roundtrip,.*,5$' <<<"$output")" 5
+    assert_equal "$(grep -c '^stream,.*,5$' <<<"$output")" 5
+}
+
+@test "without write access to /dev/cpu_dma_latency, --cpu-dma-latency fails naming the open, with status 1" {
+    [ -e /dev/cpu_dma_latency ] || skip "this kernel has no /dev/cpu_dma_latency"
+    [ "$(id -u)" -eq 0 ] || skip "needs root to run the lesson as an unprivileged user"
+    command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
+    # A copy that user 65534 can reach, wherever this checkout lives.
+    local dir
+    dir=$(mktemp -d /tmp/18-wakeup-cost.XXXXXX)
+    chmod 755 "$dir"
+    cp "$BUILD/18-wakeup-cost" "$dir/"
+    run -1 --separate-stderr timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$dir/18-wakeup-cost" --cpu-dma-latency 0 --runs 1 --round-trips 100 --posts 1
+    rm -r "$dir"
+    assert_equal "$status" 1
+    assert_equal "$stderr" "18-wakeup-cost: open /dev/cpu_dma_latency: Permission denied"
+    assert_output ""
+}
+
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 18-wakeup-cost --bogus "--round-trips abc" "--round-trips -1" "--round-trips 99" "--runs 100" \
-            --format=xml "--mechanism pip" "--placement anywhere" --warmup extra
+            --format=xml "--mechanism pip" "--placement anywhere" --warmup extra \
+            "--cpu-dma-latency -1" "--cpu-dma-latency 2000000001" --cpu-dma-latency
 }

@@ -58,7 +58,8 @@
  *                     --cpu-dma-latency 0, `od -An -td4 /dev/cpu_dma_latency`
  *                     reads 0, and ls -l /proc/PID/fd shows who holds it
  *
- * Kernel: eventfd since 2.6.22, futex since 2.6.0; nothing newer is needed.
+ * Kernel: eventfd since 2.6.22, futex since 2.6.0, /dev/cpu_dma_latency since
+ * 2.6.25; nothing newer is needed.
  * Figures are this machine's: a virtual machine, a busy host or a power-saving
  * CPU moves them a lot; the relations between them move much less.
  */
@@ -927,12 +928,11 @@ int main(int argc, char *argv[])
         die("malloc");
     memset(samples, 0, round_trips * sizeof *samples);   /* no page faults while timing */
     int32_t in_force = -1;
-    if (idle_latency_us >= 0)
-        in_force = hold_idle_latency((int32_t) idle_latency_us);
-
     char idle_held[24] = "";            /* the csv's last column: empty when not held */
-    if (idle_latency_us >= 0)
+    if (idle_latency_us >= 0) {
+        in_force = hold_idle_latency((int32_t) idle_latency_us);
         snprintf(idle_held, sizeof idle_held, "%" PRId64, idle_latency_us);
+    }
     if (csv) {
         report("kind,run,position,mechanism,placement,warmup,count,median_us,p99_us,min_us,"
                "mean_us,sum,reads,posts_per_read,posts_per_s,cpu_dma_latency_us\n");

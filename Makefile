@@ -32,12 +32,12 @@ tour: all
 
 # The Bats suite on this kernel: seconds.
 test:
-	scripts/run-tests
+	scripts/prove/run-tests
 
-# The whole test suite, as CI runs it: `make test`, `scripts/check --fast` and
+# The whole test suite, as CI runs it: `make test`, `scripts/prove/check --fast` and
 # `make test-kernel`, with one total line at the end.
 test-all: all
-	scripts/test-all
+	scripts/prove/test-all
 
 # Figures, never pass/fail: lesson 18's wakeup costs.
 bench: all
@@ -45,11 +45,11 @@ bench: all
 
 # Sanitizers, descriptor hygiene, fault injection, load and bad input.
 check: all
-	scripts/check
+	scripts/prove/check
 
 # The whole suite again on an older packaged kernel under qemu.
 test-kernel: all
-	scripts/test-kernel
+	scripts/prove/test-kernel
 
 clean:
 	rm -rf $(BUILD)

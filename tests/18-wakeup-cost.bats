@@ -2,7 +2,7 @@
 # Lesson 18: what a wake-up costs. Only relations that hold on any machine are
 # asserted here, never a time: figures belong to `make bench`.
 load helper
-# test-kernel: needs 2 CPUs (scripts/test-kernel runs this file in a two-CPU guest)
+# test-kernel: needs 2 CPUs (scripts/prove/test-kernel runs this file in a two-CPU guest)
 
 MECHANISMS=(eventfd pipe socketpair futex semaphore)
 # Small, complete runs: no time budget, so every measurement makes all its trips.

@@ -22,14 +22,17 @@ stale_snippets() {
     done <"$book"
 }
 
-# True when the given lines stand, consecutive and unchanged, in FILE.
+# True when the given lines stand unchanged in FILE: each #include line
+# somewhere in it (a lesson gathers its includes at the top), every other line
+# one after another, as in the block.
 snippet_in_source() {
     local file=$1
     shift
     [ -f "$file" ] || return 1
-    awk -v n=$# 'NR == FNR { want[FNR] = $0; next }
-        { line[FNR] = $0 }
+    awk 'NR == FNR { if ($0 ~ /^#include /) inc[$0] = 1; else want[++n] = $0; next }
+        { line[FNR] = $0; if ($0 in inc) delete inc[$0] }
         END {
+            for (i in inc) exit 1
             for (start = 1; start + n - 1 <= FNR; start++) {
                 for (i = 1; i <= n && line[start + i - 1] == want[i]; i++) ;
                 if (i > n) exit 0

@@ -9,6 +9,10 @@
  *   (This is a first eventfd program done right: the result of every call is
  *   checked, and the uint64_t is printed with PRIx64/PRIu64, not %llX.)
  *
+ *   The code to copy is create_counter(), add_to_count() and read_count():
+ *   plain libc, each reporting its own failure with err(3). main() only tells
+ *   the story around them (the course's say/show_fdinfo/checkpoint).
+ *
  * How to run
  *   build/01-first-eventfd [--pause] [VALUE]
  *   VALUE is the number to write, decimal or 0x-hex, 1..0xfffffffffffffffe
@@ -23,6 +27,7 @@
  * Kernel: eventfd2() since Linux 2.6.27; eventfd-count in fdinfo since 3.8,
  * eventfd-id since 5.2.
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -38,6 +43,38 @@ static const char usage[] =
     "  VALUE    what to write: 1..0xfffffffffffffffe, decimal or 0x-hex\n"
     "           (default 0x1020304050607080)\n";
 
+/* A new eventfd: one 64-bit counter kept by the kernel, starting at 0, in
+ * blocking mode (no flags). Exits with "eventfd: <error>" if it cannot. */
+int create_counter(void)
+{
+    int efd = eventfd(0, 0);
+    if (efd == -1)
+        err(EXIT_FAILURE, "eventfd");
+    return efd;
+}
+
+/* Adds 'value' to the counter. Always exactly 8 bytes, the size of the
+ * counter: any other size is refused with EINVAL. */
+void add_to_count(int efd, uint64_t value)
+{
+    if (write(efd, &value, sizeof value) != sizeof value)
+        err(EXIT_FAILURE, "write");
+}
+
+/* Returns the counter and resets it to 0; at 0 it sleeps until a write. A
+ * signal handler installed without SA_RESTART (perhaps by a library) makes a
+ * sleeping read fail with EINTR: then read again. */
+uint64_t read_count(int efd)
+{
+    uint64_t count;
+    ssize_t n;
+    while ((n = read(efd, &count, sizeof count)) == -1 && errno == EINTR)
+        continue;
+    if (n != sizeof count)
+        err(EXIT_FAILURE, "read");
+    return count;
+}
+
 int main(int argc, char *argv[])
 {
     int first_operand = course_options(argc, argv, usage, NULL, NULL);
@@ -49,31 +86,22 @@ int main(int argc, char *argv[])
          * 0xffffffffffffffff is the one value write() always refuses (EINVAL). */
         value = parse_u64(argv[first_operand], "VALUE", 1, UINT64_MAX - 1);
 
-    int efd = eventfd(0, 0);            /* counter starts at 0; blocking mode */
-    if (efd == -1)
-        die("eventfd");
+    int efd = create_counter();
     printf("created an eventfd: fd %d, counter 0\n", efd);
     show_fdinfo(efd);
     checkpoint("created", efd);
 
-    /* Always exactly 8 bytes: the size of the counter. */
-    if (write(efd, &value, sizeof value) != sizeof value)
-        die("write");
+    add_to_count(efd, value);
     printf("wrote %zu bytes: 0x%" PRIx64 " (%" PRIu64 ")\n", sizeof value, value, value);
     show_fdinfo(efd);
     checkpoint("written", efd);
 
-    uint64_t received;
-    ssize_t n;
-    while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
-        continue;                       /* a signal handler ran: read again */
-    if (n != sizeof received)
-        die("read");
+    uint64_t received = read_count(efd);
     printf("read %zu bytes: 0x%" PRIx64 " (%" PRIu64 ")\n", sizeof received, received, received);
     show_fdinfo(efd);
     checkpoint("read", efd);
 
     if (close(efd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
     return EXIT_SUCCESS;
 }

@@ -9,6 +9,11 @@
  *   two descriptors. A notification written before the child reads is not lost:
  *   the counter simply holds it until the read.
  *
+ *   The code to copy: wait_for_notification() (the child's side: a failure
+ *   ends in warn + _exit), notify() (the parent's side: a failure returns
+ *   false), and wait_for_child()/end_child(): a parent that fails while its
+ *   child lives kills it and waits for it, in main, before it exits 1.
+ *
  * How to run
  *   build/02-fork-notify [--pause] [VALUE]
  *   VALUE is the notification, 1..0xfffffffffffffffe (default 1).
@@ -24,13 +29,17 @@
  * Kernel: eventfd-id appears in fdinfo since Linux 5.2; before that the lesson
  * says so instead of comparing ids.
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +48,58 @@
 static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    the notification to send: 1..0xfffffffffffffffe (default 1)\n";
+
+/* The child's side: sleeps in read() until the counter is non-zero, then
+ * returns it (the counter is 0 again). A signal handler installed without
+ * SA_RESTART (perhaps by a library) makes the sleeping read fail with EINTR:
+ * then read again. It runs in a forked child, so a failure ends in _exit():
+ * exit() would run the parent's atexit handlers and flush a second time the
+ * stdio buffers the child copied from the parent. */
+uint64_t wait_for_notification(int efd)
+{
+    uint64_t value;
+    ssize_t n;
+    while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
+        continue;
+    if (n != sizeof value) {
+        warn("read");
+        _exit(EXIT_FAILURE);
+    }
+    return value;
+}
+
+/* The parent's side: adds 'value' to the counter, which wakes the reader.
+ * Returns false (after the message) on failure: the caller has a child to
+ * end before it may exit. */
+bool notify(int efd, uint64_t value)
+{
+    if (write(efd, &value, sizeof value) != sizeof value) {
+        warn("write");
+        return false;
+    }
+    return true;
+}
+
+/* waitpid() for one child; a signal handler installed without SA_RESTART
+ * (perhaps by a library) makes it fail with EINTR: then wait again. */
+pid_t wait_for_child(pid_t child, int *status)
+{
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;
+    return pid;
+}
+
+/* When the parent fails while its child lives: kill the child and wait for
+ * it, so that it is left neither running (blocked in read() for ever) nor a
+ * zombie. The caller then exits with status 1. */
+void end_child(pid_t child)
+{
+    if (kill(child, SIGKILL) == -1)
+        warn("kill");
+    if (wait_for_child(child, NULL) == -1)
+        warn("waitpid");
+}
 
 int main(int argc, char *argv[])
 {
@@ -52,7 +113,7 @@ int main(int argc, char *argv[])
     /* Created before fork(): the child inherits a descriptor for it. */
     int efd = eventfd(0, 0);
     if (efd == -1)
-        die("eventfd");
+        err(EXIT_FAILURE, "eventfd");
     say("created eventfd fd %d\n", efd);
     show_fdinfo(efd);
     checkpoint("created", efd);
@@ -60,16 +121,11 @@ int main(int argc, char *argv[])
     pid_t child = fork();
     switch (child) {
     case -1:
-        die("fork");
+        err(EXIT_FAILURE, "fork");
 
     case 0: {                                   /* child */
-        uint64_t received;
         say("waiting in read()\n");
-        ssize_t n;
-        while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
-            continue;                   /* a signal handler ran: read again */
-        if (n != sizeof received)
-            die("read");
+        uint64_t received = wait_for_notification(efd);
         say("received 0x%" PRIx64 " (%" PRIu64 ")\n", received, received);
         show_fdinfo(efd);
 
@@ -82,25 +138,32 @@ int main(int argc, char *argv[])
             say("this kernel shows no eventfd-id (it needs Linux 5.2)\n");
         checkpoint("received", efd);
 
-        if (close(efd) == -1)
-            die("close");
+        if (close(efd) == -1) {
+            warn("close");
+            _exit(EXIT_FAILURE);                /* a child: see wait_for_notification */
+        }
         _exit(EXIT_SUCCESS);
     }
 
     default: {                                  /* parent */
-        if (write(efd, &value, sizeof value) != sizeof value)
-            die("write");
+        if (!notify(efd, value)) {
+            end_child(child);
+            return EXIT_FAILURE;
+        }
         say("wrote 0x%" PRIx64 " (%" PRIu64 ") for child %ld\n", value, value, (long) child);
 
         int status;
-        if (waitpid(child, &status, 0) == -1)
-            die("waitpid");
+        if (wait_for_child(child, &status) == -1) {
+            warn("waitpid");
+            end_child(child);
+            return EXIT_FAILURE;
+        }
         say("child %ld %s\n", (long) child, describe_status(status));
         show_fdinfo(efd);
         checkpoint("reaped", efd);
 
         if (close(efd) == -1)
-            die("close");
+            err(EXIT_FAILURE, "close");         /* no child left to orphan */
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     }
     }

@@ -9,6 +9,11 @@
  *   reads once. The default values are the man page's: 1 2 4 7 14, sum 28.
  *   The order of the writes does not matter: addition does not care.
  *
+ *   The code to copy: add_to_count() (a writer, in a child), read_count()
+ *   (the parent, once no writer is left), wait_for_child() and
+ *   end_children(), which a parent that fails uses to kill and reap the
+ *   writers it has started before it exits 1.
+ *
  * How to run
  *   build/03-counter-adds [--pause] [--children] [VALUE...]
  *
@@ -22,13 +27,16 @@
  * read would block forever) or to more than 0xfffffffffffffffe, the largest
  * count an eventfd can hold (the last write would block forever).
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,18 +60,70 @@ static void on_option(int val, const char *arg)
         one_child_per_value = true;
 }
 
-/* A writer: adds each of its values to the counter, then exits. */
-static void write_values(int efd, const uint64_t *values, size_t count)
+/* A writer's one step, in a forked child: adds 'value' to the counter. The
+ * counter adds it to whatever is there; nothing queues. A failure ends the
+ * child with _exit(): exit() would run the parent's atexit handlers and flush
+ * a second time the stdio buffers the child copied from the parent. */
+void add_to_count(int efd, uint64_t value)
+{
+    if (write(efd, &value, sizeof value) != sizeof value) {
+        warn("write");
+        _exit(EXIT_FAILURE);
+    }
+}
+
+/* Returns the counter and resets it to 0: the sum of every write since the
+ * last read, in one read. A signal handler installed without SA_RESTART
+ * (perhaps by a library) makes a sleeping read fail with EINTR: then read
+ * again. Called when no child is left, so err() may exit. */
+uint64_t read_count(int efd)
+{
+    uint64_t count;
+    ssize_t n;
+    while ((n = read(efd, &count, sizeof count)) == -1 && errno == EINTR)
+        continue;
+    if (n != sizeof count)
+        err(EXIT_FAILURE, "read");
+    return count;
+}
+
+/* waitpid() for one child; a signal handler installed without SA_RESTART
+ * (perhaps by a library) makes it fail with EINTR: then wait again. */
+pid_t wait_for_child(pid_t child, int *status)
+{
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;
+    return pid;
+}
+
+/* When the parent fails while children live: kill each one and wait for it,
+ * so that none is left running or a zombie. The caller then exits with 1. */
+void end_children(const pid_t *children, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (kill(children[i], SIGKILL) == -1)
+            warn("kill");
+    for (size_t i = 0; i < count; i++)
+        if (wait_for_child(children[i], NULL) == -1)
+            warn("waitpid");
+}
+
+/* A writer's part of the story: adds each of its values, shows the running
+ * sum after each one, then exits. It never returns: a returning child would
+ * go on in the parent's fork loop and fork writers of its own. */
+static _Noreturn void write_values(int efd, const uint64_t *values, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        if (write(efd, &values[i], sizeof values[i]) != sizeof values[i])
-            die("write");
+        add_to_count(efd, values[i]);
         say("wrote 0x%" PRIx64 " (%" PRIu64 ")\n", values[i], values[i]);
         show_fdinfo(efd);
         checkpoint("wrote", efd);
     }
-    if (close(efd) == -1)
-        die("close");
+    if (close(efd) == -1) {
+        warn("close");
+        _exit(EXIT_FAILURE);            /* a child: see add_to_count */
+    }
     _exit(EXIT_SUCCESS);
 }
 
@@ -97,16 +157,20 @@ int main(int argc, char *argv[])
 
     int efd = eventfd(0, 0);
     if (efd == -1)
-        die("eventfd");
+        err(EXIT_FAILURE, "eventfd");
     say("created eventfd fd %d\n", efd);
     show_fdinfo(efd);
     checkpoint("created", efd);
 
-    size_t writers = one_child_per_value ? count : 1;
-    for (size_t i = 0; i < writers; i++) {
-        switch (fork()) {
+    pid_t writers[MAX_VALUES];
+    size_t started = one_child_per_value ? count : 1;
+    for (size_t i = 0; i < started; i++) {
+        writers[i] = fork();
+        switch (writers[i]) {
         case -1:
-            die("fork");
+            warn("fork");
+            end_children(writers, i);
+            return EXIT_FAILURE;
         case 0:
             if (one_child_per_value)
                 write_values(efd, &values[i], 1);
@@ -120,12 +184,14 @@ int main(int argc, char *argv[])
     /* Reap every writer first: then all the writes are done, and the one
      * read below sees their whole sum, whatever order they ran in. */
     bool writers_ok = true;
-    for (size_t i = 0; i < writers; i++) {
+    for (size_t i = 0; i < started; i++) {
         int status;
-        pid_t pid = wait(&status);
-        if (pid == -1)
-            die("wait");
-        say("writer %ld %s\n", (long) pid, describe_status(status));
+        if (wait_for_child(writers[i], &status) == -1) {
+            warn("waitpid");
+            end_children(&writers[i], started - i);
+            return EXIT_FAILURE;
+        }
+        say("writer %ld %s\n", (long) writers[i], describe_status(status));
         writers_ok = writers_ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     }
     if (!writers_ok) {
@@ -136,18 +202,13 @@ int main(int argc, char *argv[])
     show_fdinfo(efd);
     checkpoint("all-written", efd);
 
-    uint64_t total;
-    ssize_t n;
-    while ((n = read(efd, &total, sizeof total)) == -1 && errno == EINTR)
-        continue;                       /* a signal handler ran: read again */
-    if (n != sizeof total)
-        die("read");
+    uint64_t total = read_count(efd);
     say("read 0x%" PRIx64 " (%" PRIu64 "): the sum of %zu writes in one read\n",
         total, total, count);
     show_fdinfo(efd);
     checkpoint("read", efd);
 
     if (close(efd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
     return EXIT_SUCCESS;
 }

@@ -10,6 +10,10 @@
  *   does not. fdinfo shows "eventfd-semaphore: 1". For contrast, a normal
  *   eventfd created with the same N gives all N to a single read.
  *
+ *   The code to copy: create_semaphore(), read_eventfd() and take_token()
+ *   (a child's read of one token); wait_for_child() and end_children() as in
+ *   lesson 03.
+ *
  * How to run
  *   build/04-semaphore-mode [--pause] [--tokens N] [--children K]
  *   N: 1..1000000 (default 3); K: 2..64 and at most N (default 2).
@@ -25,13 +29,16 @@
  * Kernel: EFD_SEMAPHORE since Linux 2.6.30; eventfd-semaphore appears in
  * fdinfo since Linux 6.5.
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,16 +63,71 @@ static void on_option(int val, const char *arg)
         children = parse_u64(arg, "--children", 2, MAX_CHILDREN);
 }
 
-/* A child: takes 'share' tokens, one blocking read each, then exits. */
-static void take_tokens(int efd, uint64_t share)
+/* A semaphore of 'tokens' tokens: an eventfd made with EFD_SEMAPHORE, whose
+ * initial count (an unsigned int) is the number of tokens. */
+int create_semaphore(unsigned int tokens)
+{
+    int efd = eventfd(tokens, EFD_SEMAPHORE);
+    if (efd == -1)
+        err(EXIT_FAILURE, "eventfd");
+    return efd;
+}
+
+/* One read of an eventfd into *value; false (errno says why) on failure. A
+ * signal handler installed without SA_RESTART (perhaps by a library) makes a
+ * sleeping read fail with EINTR: then read again. */
+bool read_eventfd(int efd, uint64_t *value)
+{
+    ssize_t n;
+    while ((n = read(efd, value, sizeof *value)) == -1 && errno == EINTR)
+        continue;
+    return n == sizeof *value;
+}
+
+/* Takes one token, in a forked child: a read in semaphore mode returns 1 and
+ * takes 1 from the count; at count 0 it sleeps until a token is added. A
+ * failure ends the child with _exit(): exit() would run the parent's atexit
+ * handlers and flush a second time the stdio buffers the child copied from
+ * the parent. */
+uint64_t take_token(int efd)
+{
+    uint64_t token;
+    if (!read_eventfd(efd, &token)) {
+        warn("read");
+        _exit(EXIT_FAILURE);
+    }
+    return token;
+}
+
+/* waitpid() for one child; a signal handler installed without SA_RESTART
+ * (perhaps by a library) makes it fail with EINTR: then wait again. */
+pid_t wait_for_child(pid_t child, int *status)
+{
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;
+    return pid;
+}
+
+/* When the parent fails while children live: kill each one and wait for it,
+ * so that none is left running or a zombie. The caller then exits with 1. */
+void end_children(const pid_t *children, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (kill(children[i], SIGKILL) == -1)
+            warn("kill");
+    for (size_t i = 0; i < count; i++)
+        if (wait_for_child(children[i], NULL) == -1)
+            warn("waitpid");
+}
+
+/* A child's part of the story: takes 'share' tokens, one blocking read each,
+ * then exits. It never returns: a returning child would go on in the
+ * parent's fork loop and fork children of its own. */
+static _Noreturn void take_tokens(int efd, uint64_t share)
 {
     for (uint64_t taken = 1; taken <= share; taken++) {
-        uint64_t token;
-        ssize_t n;
-        while ((n = read(efd, &token, sizeof token)) == -1 && errno == EINTR)
-            continue;                   /* a signal handler ran: read again */
-        if (n != sizeof token)
-            die("read");
+        uint64_t token = take_token(efd);
         say("took a token (read returned %" PRIu64 "), %" PRIu64 " of my %" PRIu64 "\n",
             token, taken, share);
         show_fdinfo(efd);
@@ -75,8 +137,10 @@ static void take_tokens(int efd, uint64_t share)
             _exit(EXIT_FAILURE);
         }
     }
-    if (close(efd) == -1)
-        die("close");
+    if (close(efd) == -1) {
+        warn("close");
+        _exit(EXIT_FAILURE);            /* a child: see take_token */
+    }
     _exit(EXIT_SUCCESS);
 }
 
@@ -93,19 +157,21 @@ int main(int argc, char *argv[])
         usage_error("%" PRIu64 " children cannot each take one of %" PRIu64 " tokens",
                     children, tokens);
 
-    int efd = eventfd((unsigned int) tokens, EFD_SEMAPHORE);
-    if (efd == -1)
-        die("eventfd");
+    int efd = create_semaphore((unsigned int) tokens);
     say("created a semaphore eventfd fd %d with %" PRIu64 " tokens\n", efd, tokens);
     show_fdinfo(efd);
     checkpoint("created", efd);
 
     /* Shares are fixed before the children start, so the total is always N. */
+    pid_t pids[MAX_CHILDREN];
     for (uint64_t i = 0; i < children; i++) {
         uint64_t share = tokens / children + (i < tokens % children ? 1 : 0);
-        switch (fork()) {
+        pids[i] = fork();
+        switch (pids[i]) {
         case -1:
-            die("fork");
+            warn("fork");
+            end_children(pids, (size_t) i);
+            return EXIT_FAILURE;
         case 0:
             take_tokens(efd, share);
         default:
@@ -116,10 +182,12 @@ int main(int argc, char *argv[])
     bool children_ok = true;
     for (uint64_t i = 0; i < children; i++) {
         int status;
-        pid_t pid = wait(&status);
-        if (pid == -1)
-            die("wait");
-        say("child %ld %s\n", (long) pid, describe_status(status));
+        if (wait_for_child(pids[i], &status) == -1) {
+            warn("waitpid");
+            end_children(&pids[i], (size_t) (children - i));
+            return EXIT_FAILURE;
+        }
+        say("child %ld %s\n", (long) pids[i], describe_status(status));
         children_ok = children_ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     }
     if (!children_ok) {
@@ -133,22 +201,19 @@ int main(int argc, char *argv[])
     /* The contrast: without EFD_SEMAPHORE one read takes everything. */
     int plain = eventfd((unsigned int) tokens, 0);
     if (plain == -1)
-        die("eventfd");
+        err(EXIT_FAILURE, "eventfd");
     say("created a normal eventfd fd %d with %" PRIu64 "\n", plain, tokens);
     show_fdinfo(plain);
     checkpoint("plain-created", plain);
 
     uint64_t all;
-    ssize_t n;
-    while ((n = read(plain, &all, sizeof all)) == -1 && errno == EINTR)
-        continue;                       /* a signal handler ran: read again */
-    if (n != sizeof all)
-        die("read");
+    if (!read_eventfd(plain, &all))
+        err(EXIT_FAILURE, "read");      /* no child left to orphan */
     say("one read of the normal eventfd returned %" PRIu64 "\n", all);
     show_fdinfo(plain);
     checkpoint("plain-read", plain);
     if (close(plain) == -1 || close(efd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
 
     return EXIT_SUCCESS;
 }

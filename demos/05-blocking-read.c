@@ -12,6 +12,10 @@
  *   Only then does the parent write, and the child wakes with the value.
  *   This is how you see, on any Linux, that a process is blocked and on what.
  *
+ *   The code to copy is lesson 02's: wait_for_notification() in the child,
+ *   notify() in the parent; checking that a process sleeps is the course's
+ *   wait_until_blocked() (common/course.c), an inspection, not eventfd code.
+ *
  * How to run
  *   build/05-blocking-read [--pause] [VALUE]
  *   VALUE: what the parent writes, 1..0xfffffffffffffffe (default 7)
@@ -26,13 +30,17 @@
  * Kernel: /proc/PID/syscall needs CONFIG_HAVE_ARCH_TRACEHOOK (every common
  * distribution kernel); without it the lesson relies on the state letter.
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +51,58 @@
 static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what the parent writes: 1..0xfffffffffffffffe (default 7)\n";
+
+/* The child's side: sleeps in read() until the counter is non-zero, then
+ * returns it (the counter is 0 again). A signal handler installed without
+ * SA_RESTART (perhaps by a library) makes the sleeping read fail with EINTR:
+ * then read again. It runs in a forked child, so a failure ends in _exit():
+ * exit() would run the parent's atexit handlers and flush a second time the
+ * stdio buffers the child copied from the parent. */
+uint64_t wait_for_notification(int efd)
+{
+    uint64_t value;
+    ssize_t n;
+    while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
+        continue;
+    if (n != sizeof value) {
+        warn("read");
+        _exit(EXIT_FAILURE);
+    }
+    return value;
+}
+
+/* The parent's side: adds 'value' to the counter, which wakes the reader.
+ * Returns false (after the message) on failure: the caller has a child to
+ * end before it may exit. */
+bool notify(int efd, uint64_t value)
+{
+    if (write(efd, &value, sizeof value) != sizeof value) {
+        warn("write");
+        return false;
+    }
+    return true;
+}
+
+/* waitpid() for one child; a signal handler installed without SA_RESTART
+ * (perhaps by a library) makes it fail with EINTR: then wait again. */
+pid_t wait_for_child(pid_t child, int *status)
+{
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;
+    return pid;
+}
+
+/* When the parent fails while its child lives: kill the child and wait for
+ * it, so that it is left neither running (blocked in read() for ever) nor a
+ * zombie. The caller then exits with status 1. */
+void end_child(pid_t child)
+{
+    if (kill(child, SIGKILL) == -1)
+        warn("kill");
+    if (wait_for_child(child, NULL) == -1)
+        warn("waitpid");
+}
 
 int main(int argc, char *argv[])
 {
@@ -55,7 +115,7 @@ int main(int argc, char *argv[])
 
     int efd = eventfd(0, 0);
     if (efd == -1)
-        die("eventfd");
+        err(EXIT_FAILURE, "eventfd");
     say("created eventfd fd %d\n", efd);
     show_fdinfo(efd);
     checkpoint("created", efd);
@@ -63,28 +123,27 @@ int main(int argc, char *argv[])
     pid_t child = fork();
     switch (child) {
     case -1:
-        die("fork");
+        err(EXIT_FAILURE, "fork");
 
     case 0: {
-        uint64_t received;
         say("calling read(): the counter is 0, so I will sleep\n");
-        ssize_t n;
-        while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
-            continue;                   /* a signal handler ran: read again */
-        if (n != sizeof received)
-            die("read");
+        uint64_t received = wait_for_notification(efd);
         say("woke up with 0x%" PRIx64 " (%" PRIu64 ")\n", received, received);
         show_fdinfo(efd);
         checkpoint("received", efd);
-        if (close(efd) == -1)
-            die("close");
+        if (close(efd) == -1) {
+            warn("close");
+            _exit(EXIT_FAILURE);                /* a child: see wait_for_notification */
+        }
         _exit(EXIT_SUCCESS);
     }
 
     default: {
         /* Wait on a condition the kernel reports, never on a guess of time. */
         if (!wait_until_blocked(child, SYS_read, efd, BLOCK_TIMEOUT_MS)) {
-            die("waiting for the child to block in read()");
+            warn("waiting for the child to block in read()");
+            end_child(child);
+            return EXIT_FAILURE;
         }
         char syscall_text[256] = "?", wchan[64] = "?";
         proc_text(child, "syscall", syscall_text, sizeof syscall_text);
@@ -95,18 +154,23 @@ int main(int argc, char *argv[])
         show_fdinfo(efd);
         checkpoint("child-blocked", efd);
 
-        if (write(efd, &value, sizeof value) != sizeof value)
-            die("write");
+        if (!notify(efd, value)) {
+            end_child(child);
+            return EXIT_FAILURE;
+        }
         say("wrote 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
 
         int status;
-        if (waitpid(child, &status, 0) == -1)
-            die("waitpid");
+        if (wait_for_child(child, &status) == -1) {
+            warn("waitpid");
+            end_child(child);
+            return EXIT_FAILURE;
+        }
         say("child %ld %s\n", (long) child, describe_status(status));
         show_fdinfo(efd);
         checkpoint("reaped", efd);
         if (close(efd) == -1)
-            die("close");
+            err(EXIT_FAILURE, "close");         /* no child left to orphan */
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     }
     }

@@ -16,6 +16,10 @@
  *   maximum, one more write of 1 fails with EAGAIN, and a read drains it all.
  *   Code using a non-blocking eventfd waits with poll/epoll, not by retrying.
  *
+ *   The code to copy: create_nonblocking(), status_flags(),
+ *   read_count_nonblocking() and add_to_count_nonblocking(), which turn
+ *   EAGAIN into "false" and any other error into exit.
+ *
  * How to run
  *   build/06-nonblocking [--pause] [VALUE]
  *   VALUE: what the child writes, 1..0xfffffffffffffffe (default 3)
@@ -35,13 +39,17 @@
  * Kernel: EFD_NONBLOCK (eventfd2) since Linux 2.6.27; fdinfo "flags:" since
  * 2.6.22, eventfd-count in fdinfo since 3.8.
  */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,12 +61,87 @@ static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what the child writes: 1..0xfffffffffffffffe (default 3)\n";
 
-/* Says whether fcntl(F_GETFL) reports O_NONBLOCK for this descriptor. */
-static void show_nonblock(int efd)
+/* A new eventfd whose read() and write() never sleep: EFD_NONBLOCK sets
+ * O_NONBLOCK on the open file. */
+int create_nonblocking(void)
 {
-    int flags = fcntl(efd, F_GETFL);
+    int efd = eventfd(0, EFD_NONBLOCK);
+    if (efd == -1)
+        err(EXIT_FAILURE, "eventfd");
+    return efd;
+}
+
+/* The open file's status flags (fcntl F_GETFL): O_NONBLOCK among them is what
+ * EFD_NONBLOCK set. -1 after a message if fcntl fails; parent and child
+ * both ask, and each ends in its own way. */
+int status_flags(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
     if (flags == -1)
-        die("fcntl F_GETFL");
+        warn("fcntl F_GETFL");
+    return flags;
+}
+
+/* Reads the count without waiting: true with the count (now reset to 0), or
+ * false when it was 0 (EAGAIN: nothing yet; wait for it with poll or epoll,
+ * lesson 09). A read that never sleeps is never interrupted by a signal, so
+ * there is no EINTR to retry. Any other error exits. */
+bool read_count_nonblocking(int efd, uint64_t *count)
+{
+    if (read(efd, count, sizeof *count) == sizeof *count)
+        return true;
+    if (errno != EAGAIN)
+        err(EXIT_FAILURE, "read");
+    return false;
+}
+
+/* Adds 'value' without waiting: true, or false when the count would pass
+ * 0xfffffffffffffffe (EAGAIN: the count is unchanged; wait until a reader
+ * makes room). Any other error exits. */
+bool add_to_count_nonblocking(int efd, uint64_t value)
+{
+    if (write(efd, &value, sizeof value) == sizeof value)
+        return true;
+    if (errno != EAGAIN)
+        err(EXIT_FAILURE, "write");
+    return false;
+}
+
+/* The child's notification: adds 'value' to the count. A failure ends the
+ * child with _exit(): exit() would run the parent's atexit handlers and flush
+ * a second time the stdio buffers the child copied from the parent. */
+void notify(int efd, uint64_t value)
+{
+    if (write(efd, &value, sizeof value) != sizeof value) {
+        warn("write");
+        _exit(EXIT_FAILURE);
+    }
+}
+
+/* waitpid() for one child; a signal handler installed without SA_RESTART
+ * (perhaps by a library) makes it fail with EINTR: then wait again. */
+pid_t wait_for_child(pid_t child, int *status)
+{
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;
+    return pid;
+}
+
+/* When the parent fails while its child lives: kill the child and wait for
+ * it, so that it is left neither running nor a zombie. The caller then exits
+ * with status 1. */
+void end_child(pid_t child)
+{
+    if (kill(child, SIGKILL) == -1)
+        warn("kill");
+    if (wait_for_child(child, NULL) == -1)
+        warn("waitpid");
+}
+
+/* Says whether the flags have O_NONBLOCK. */
+static void say_nonblock(int flags)
+{
     say("fcntl(F_GETFL) = 0%o: O_NONBLOCK (0%o) is %s\n", (unsigned) flags,
         (unsigned) O_NONBLOCK, flags & O_NONBLOCK ? "set" : "NOT set");
 }
@@ -72,18 +155,20 @@ int main(int argc, char *argv[])
     if (argc - first_operand == 1)
         value = parse_u64(argv[first_operand], "VALUE", 1, EVENTFD_MAX);
 
-    int efd = eventfd(0, EFD_NONBLOCK);
-    if (efd == -1)
-        die("eventfd");
+    int efd = create_nonblocking();
     say("created eventfd fd %d with EFD_NONBLOCK\n", efd);
-    show_nonblock(efd);
+    int flags = status_flags(efd);
+    if (flags == -1)
+        return EXIT_FAILURE;
+    say_nonblock(flags);
     show_fdinfo(efd);
     checkpoint("created", efd);
 
     /* Count 0: a blocking read would sleep here; this one fails at once. */
     uint64_t received;
-    if (read(efd, &received, sizeof received) != -1 || errno != EAGAIN)
-        die("read at count 0 (expected EAGAIN)");
+    if (read_count_nonblocking(efd, &received))
+        errx(EXIT_FAILURE, "read at count 0 returned 0x%" PRIx64 " (expected EAGAIN)",
+             received);
     say("read() at count 0 failed with EAGAIN instead of blocking\n");
     show_fdinfo(efd);
     checkpoint("read-refused", efd);
@@ -91,17 +176,21 @@ int main(int argc, char *argv[])
     pid_t child = fork();
     switch (child) {
     case -1:
-        die("fork");
+        err(EXIT_FAILURE, "fork");
 
     case 0:                                     /* child */
-        show_nonblock(efd);                     /* the same open file: inherited */
-        if (write(efd, &value, sizeof value) != sizeof value)
-            die("write");
+        flags = status_flags(efd);              /* the same open file: inherited */
+        if (flags == -1)
+            _exit(EXIT_FAILURE);                /* a child: see notify */
+        say_nonblock(flags);
+        notify(efd, value);
         say("wrote 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
         show_fdinfo(efd);
         checkpoint("wrote", efd);
-        if (close(efd) == -1)
-            die("close");
+        if (close(efd) == -1) {
+            warn("close");
+            _exit(EXIT_FAILURE);
+        }
         _exit(EXIT_SUCCESS);
 
     default:                                    /* parent */
@@ -110,40 +199,47 @@ int main(int argc, char *argv[])
 
     /* Reap the writer first, so the count below is its value, not a race. */
     int status;
-    if (waitpid(child, &status, 0) == -1)
-        die("waitpid");
+    if (wait_for_child(child, &status) == -1) {
+        warn("waitpid");
+        end_child(child);
+        return EXIT_FAILURE;
+    }
     say("child %ld %s\n", (long) child, describe_status(status));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        say("the child failed, so its value never came: no read\n");
+        return EXIT_FAILURE;                    /* exiting closes efd */
+    }
     show_fdinfo(efd);
     checkpoint("child-reaped", efd);
 
-    if (read(efd, &received, sizeof received) != sizeof received)
-        die("read");
+    /* No child is left from here on: a failure may simply exit. */
+    if (!read_count_nonblocking(efd, &received))
+        errx(EXIT_FAILURE, "read: the child's value is not there (EAGAIN)");
     say("read 0x%" PRIx64 " (%" PRIu64 ")\n", received, received);
     show_fdinfo(efd);
     checkpoint("read", efd);
 
     uint64_t fill = EVENTFD_MAX;
-    if (write(efd, &fill, sizeof fill) != sizeof fill)
-        die("write");
+    if (!add_to_count_nonblocking(efd, fill))
+        errx(EXIT_FAILURE, "write: the empty counter refused 0x%" PRIx64 " (EAGAIN)", fill);
     say("wrote 0x%" PRIx64 " (%" PRIu64 "): the counter is full\n", fill, fill);
     show_fdinfo(efd);
     checkpoint("full", efd);
 
     /* Full: a blocking write would sleep until a read; this one fails. */
-    uint64_t one = 1;
-    if (write(efd, &one, sizeof one) != -1 || errno != EAGAIN)
-        die("write past the maximum (expected EAGAIN)");
+    if (add_to_count_nonblocking(efd, 1))
+        errx(EXIT_FAILURE, "write(1) at the maximum succeeded (expected EAGAIN)");
     say("write(1) at the maximum failed with EAGAIN; the count is unchanged\n");
     show_fdinfo(efd);
     checkpoint("write-refused", efd);
 
-    if (read(efd, &received, sizeof received) != sizeof received)
-        die("read");
+    if (!read_count_nonblocking(efd, &received))
+        errx(EXIT_FAILURE, "read: the full counter is empty (EAGAIN)");
     say("read 0x%" PRIx64 " (%" PRIu64 ")\n", received, received);
     show_fdinfo(efd);
     checkpoint("drained", efd);
 
     if (close(efd) == -1)
-        die("close");
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        err(EXIT_FAILURE, "close");
+    return EXIT_SUCCESS;
 }

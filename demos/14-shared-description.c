@@ -55,10 +55,6 @@
 
 #include "course.h"
 
-#ifndef KCMP_FILE
-#define KCMP_FILE 0     /* enum kcmp_type in <linux/kcmp.h> */
-#endif
-
 static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what the child writes: 1..0xfffffffffffffffe (default 3)\n";
@@ -102,6 +98,10 @@ void notify(int efd, uint64_t value)
         _exit(EXIT_FAILURE);
     }
 }
+
+#ifndef KCMP_FILE
+#define KCMP_FILE 0     /* enum kcmp_type in <linux/kcmp.h> */
+#endif
 
 /* kcmp(KCMP_FILE) has no glibc wrapper: 0 when fd1 of pid1 and fd2 of pid2
  * are one open file description, another number when they are not, -1 with

@@ -21,11 +21,11 @@
  *   The rule the whole course follows comes from here: a blocking call (a
  *   read of an eventfd, a pipe or a socket; poll and epoll_wait; waitpid)
  *   that a signal interrupts is made again, by one small helper in each
- *   lesson (read_retrying here). A program with no handler of its own may
- *   still need it: a library may install one without SA_RESTART, and poll
- *   and epoll_wait fail with EINTR even after a mere stop and continue
- *   (SIGSTOP and SIGCONT, a debugger), whatever SA_RESTART says; see
- *   signal(7).
+ *   lesson (read_retrying here; reap() does the same for waitpid). A program
+ *   with no handler of its own may still need it: a library may install one
+ *   without SA_RESTART; poll and epoll_wait are never restarted, SA_RESTART
+ *   or not; and epoll_wait fails with EINTR even after a mere stop and
+ *   continue (SIGSTOP and SIGCONT, a debugger). See signal(7).
  *
  * How to run
  *   build/15-signals-eintr [--pause] [VALUE]

@@ -76,6 +76,28 @@ ssize_t read_retrying(int fd, void *buffer, size_t size)
     return n;
 }
 
+/* Takes the eventfd's whole count with one read. The parent calls it while
+ * a child lives: on failure it warns and returns false. */
+bool take_count(int efd, uint64_t *count)
+{
+    if (read_retrying(efd, count, sizeof *count) != sizeof *count) {
+        warn("read");
+        return false;
+    }
+    return true;
+}
+
+/* Waits until the other end of 'sock' is closed: read() returns 0. Runs in
+ * a child: on failure, _exit(). */
+void wait_for_hangup(int sock)
+{
+    char byte;
+    if (read_retrying(sock, &byte, 1) == -1) {
+        warn("read socket");
+        _exit(EXIT_FAILURE);
+    }
+}
+
 /* A child's own eventfd, created after fork() and holding 'value'. On
  * failure the child ends with _exit(), not exit(): the parent's atexit
  * handlers and its copied stdio buffers are not the child's to run. */
@@ -120,17 +142,6 @@ void send_eventfd(int sock, int efd, bool pass_descriptor)
     }
     if (sendmsg(sock, &message, 0) != sizeof efd) {
         warn("sendmsg");
-        _exit(EXIT_FAILURE);
-    }
-}
-
-/* Waits until the other end of 'sock' is closed: read() returns 0. Runs in
- * a child: on failure, _exit(). */
-void wait_for_hangup(int sock)
-{
-    char byte;
-    if (read_retrying(sock, &byte, 1) == -1) {
-        warn("read socket");
         _exit(EXIT_FAILURE);
     }
 }
@@ -212,17 +223,6 @@ int take_descriptor(pid_t pid, int number, int *unavailable)
     *unavailable = ENOSYS;          /* these headers predate the calls */
     return -1;
 #endif
-}
-
-/* Takes the eventfd's whole count with one read. The parent calls it while
- * a child lives: on failure it warns and returns false. */
-bool take_count(int efd, uint64_t *count)
-{
-    if (read_retrying(efd, count, sizeof *count) != sizeof *count) {
-        warn("read");
-        return false;
-    }
-    return true;
 }
 
 /* Waits for 'child' to end and stores how it ended in *status; a wait that

@@ -95,8 +95,9 @@ int notify_wrapped(int efd, eventfd_t value)
 }
 
 /* glibc's wrapper: 0 means success, and the count is in *value. It is one
- * read(2) and nothing more: on a blocking eventfd a signal makes it fail with
- * EINTR just as read() does (here the eventfd is non-blocking). */
+ * read(2) and nothing more, and it does not retry: on a blocking eventfd, a
+ * handler without SA_RESTART makes it fail with EINTR just as read() does
+ * (this lesson's eventfd is non-blocking, so it never sleeps). */
 int take_wrapped(int efd, eventfd_t *value)
 {
     int result = eventfd_read(efd, value);

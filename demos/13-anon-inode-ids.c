@@ -198,18 +198,9 @@ static _Noreturn void child_compares_ids(int efd)
     _exit(EXIT_SUCCESS);
 }
 
-int main(int argc, char *argv[])
+/* Part 1: what an eventfd is, as the kernel names it. Returns its inode. */
+static ino_t what_it_is(int efd)
 {
-    int first_operand = course_options(argc, argv, usage, NULL, NULL);
-    uint64_t count = 3;
-    if (argc - first_operand > 1)
-        usage_error("too many arguments");
-    if (argc - first_operand == 1)
-        count = parse_u64(argv[first_operand], "COUNT", 2, MAX_EVENTFDS);
-
-    int efd = eventfd(0, 0);
-    if (efd == -1)
-        err(EXIT_FAILURE, "eventfd");
     say("created eventfd fd %d\n", efd);
     ino_t inode = show_link_and_inode("eventfd", efd);
     int flags = fcntl(efd, F_GETFL);
@@ -219,8 +210,12 @@ int main(int argc, char *argv[])
         (flags & O_ACCMODE) == O_RDWR ? "O_RDWR" : "not O_RDWR");
     show_fdinfo(efd);
     checkpoint("created", efd);
+    return inode;
+}
 
-    /* Three other kinds of anonymous-inode files, for comparison. */
+/* Part 2: three other kinds of anonymous-inode files, for comparison. */
+static void its_siblings(int efd, ino_t inode)
+{
     int epfd = epoll_create1(0);
     if (epfd == -1)
         err(EXIT_FAILURE, "epoll_create1");
@@ -244,8 +239,12 @@ int main(int argc, char *argv[])
     checkpoint("siblings", efd);
     if (close(epfd) == -1 || close(sfd) == -1 || close(tfd) == -1)
         err(EXIT_FAILURE, "close");
+}
 
-    /* A pipe could be reopened through /proc; an anonymous inode cannot. */
+/* Part 3: a pipe could be reopened through /proc; an anonymous inode cannot.
+ * dup() gives another descriptor for the same object: the same eventfd-id. */
+static void other_descriptors(int efd)
+{
     int reopened = reopen_through_proc(efd);
     if (reopened == -1) {
         say("open(\"/proc/self/fd/%d\") failed with ENXIO (%s): no new descriptor this way\n",
@@ -267,24 +266,13 @@ int main(int argc, char *argv[])
     checkpoint("duplicated", copy);
     if (close(copy) == -1)
         err(EXIT_FAILURE, "close");
+}
 
-    pid_t child = fork();
-    switch (child) {
-    case -1:
-        err(EXIT_FAILURE, "fork");
-    case 0:
-        child_compares_ids(efd);
-    default:
-        break;
-    }
-    int status;
-    if (!reap(child, &status))
-        end_child_and_exit(child);
-    say("child %ld %s\n", (long) child, describe_status(status));
-
-    /* More eventfds: each its own object with its own id, all on one inode.
-     * The child is gone: err() may end the program from here on. */
-    int efds[MAX_EVENTFDS] = { efd };
+/* Part 5: more eventfds, each its own object with its own id, all on one
+ * inode; efds[0] is the first one. */
+static void side_by_side(int efds[], uint64_t count)
+{
+    char id[32];
     for (uint64_t i = 1; i < count; i++) {
         efds[i] = eventfd(0, 0);
         if (efds[i] == -1)
@@ -294,9 +282,13 @@ int main(int argc, char *argv[])
         say("eventfd fd %d: eventfd-id %s, inode %ju\n", efds[i],
             own_eventfd_id(efds[i], id, sizeof id), (uintmax_t) inode_number(efds[i]));
     checkpoint("all-open", efds[count - 1]);
+}
 
-    /* An id names a living object: closing the last descriptor frees it,
-     * and the next eventfd takes the lowest free id. */
+/* Part 6: an id names a living object: closing the last descriptor frees
+ * it, and the next eventfd takes the lowest free id. */
+static void id_reused(void)
+{
+    char id[32], other_id[32];
     int temporary = eventfd(0, 0);
     if (temporary == -1)
         err(EXIT_FAILURE, "eventfd");
@@ -313,9 +305,46 @@ int main(int argc, char *argv[])
                       : "another id (some other process took the freed one meanwhile)");
     show_fdinfo(next);
     checkpoint("recreated", next);
-
     if (close(next) == -1)
         err(EXIT_FAILURE, "close");
+}
+
+int main(int argc, char *argv[])
+{
+    int first_operand = course_options(argc, argv, usage, NULL, NULL);
+    uint64_t count = 3;
+    if (argc - first_operand > 1)
+        usage_error("too many arguments");
+    if (argc - first_operand == 1)
+        count = parse_u64(argv[first_operand], "COUNT", 2, MAX_EVENTFDS);
+
+    int efd = eventfd(0, 0);
+    if (efd == -1)
+        err(EXIT_FAILURE, "eventfd");
+    ino_t inode = what_it_is(efd);
+    its_siblings(efd, inode);
+    other_descriptors(efd);
+
+    /* Part 4: a child inherits the same object. */
+    pid_t child = fork();
+    switch (child) {
+    case -1:
+        err(EXIT_FAILURE, "fork");
+    case 0:
+        child_compares_ids(efd);
+    default:
+        break;
+    }
+    int status;
+    if (!reap(child, &status))
+        end_child_and_exit(child);
+    say("child %ld %s\n", (long) child, describe_status(status));
+    /* The child is gone: err() may end the program from here on. */
+
+    int efds[MAX_EVENTFDS] = { efd };
+    side_by_side(efds, count);
+    id_reused();
+
     for (uint64_t i = 0; i < count; i++)
         if (close(efds[i]) == -1)
             err(EXIT_FAILURE, "close");

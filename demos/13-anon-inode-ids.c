@@ -45,6 +45,7 @@
  * anonymous files share the inode and whether the reopen fails, the lesson
  * reports as the running kernel answers.
  */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -59,6 +60,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,29 +73,240 @@ static const char usage[] =
     "[--pause] [COUNT]\n"
     "  COUNT    how many eventfds to hold open side by side: 2..16 (default 3)\n";
 
-/* Prints what /proc/self/fd/FD points to and the inode number fstat() gives. */
-static uintmax_t show_link_and_inode(const char *kind, int fd)
+/* What the kernel calls this process's descriptor 'fd': the target of the
+ * link /proc/self/fd/FD, "anon_inode:[eventfd]" for an eventfd. Used while
+ * the program has no child: a failure ends it. */
+void descriptor_link(int fd, char *target, size_t size)
 {
-    char path[64], target[128];
+    char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    ssize_t length = readlink(path, target, sizeof target - 1);
+    ssize_t length = readlink(path, target, size - 1);
     if (length == -1)
-        die("readlink /proc/self/fd/N");
+        err(EXIT_FAILURE, "readlink /proc/self/fd/N");
     target[length] = '\0';
-
-    struct stat st;
-    if (fstat(fd, &st) == -1)
-        die("fstat");
-    say("%-8s fd %d -> %s, inode %ju\n", kind, fd, target, (uintmax_t) st.st_ino);
-    return (uintmax_t) st.st_ino;
 }
 
-/* The eventfd-id of this process's descriptor 'fd', or "?" before Linux 5.2. */
-static const char *eventfd_id(int fd, char *id, size_t size)
+/* The inode number fstat() gives for 'fd': for every anonymous-inode file
+ * (eventfd, epoll, signalfd, timerfd) the same shared inode's. */
+ino_t inode_number(int fd)
 {
-    if (!fdinfo_field(0, fd, "eventfd-id", id, size))
-        snprintf(id, size, "?");
+    struct stat st;
+    if (fstat(fd, &st) == -1)
+        err(EXIT_FAILURE, "fstat");
+    return st.st_ino;
+}
+
+/* Tries to open a new descriptor through /proc/self/fd/FD, as one can for a
+ * pipe. For an eventfd the anonymous inode has no open method: -1 with errno
+ * ENXIO is the expected answer. Any other failure ends the program. */
+int reopen_through_proc(int fd)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int reopened = open(path, O_RDWR);
+    if (reopened == -1 && errno != ENXIO)
+        err(EXIT_FAILURE, "open /proc/self/fd/N");
+    return reopened;
+}
+
+/* Copies the eventfd-id that /proc/PID/fdinfo/FD shows for descriptor 'fd'
+ * of process 'pid' into 'id', or "?" where the kernel prints none (before
+ * Linux 5.2). Two descriptors with one eventfd-id are one eventfd object.
+ * Returns false after a warning when the file cannot be read (a child that
+ * calls it then ends with _exit()). */
+bool eventfd_id(pid_t pid, int fd, char *id, size_t size)
+{
+    char path[64], line[256], value[32];
+    snprintf(path, sizeof path, "/proc/%ld/fdinfo/%d", (long) pid, fd);
+    FILE *fdinfo = fopen(path, "r");
+    if (fdinfo == NULL) {
+        warn("open /proc/PID/fdinfo");
+        return false;
+    }
+    snprintf(id, size, "?");
+    while (fgets(line, sizeof line, fdinfo)) {
+        if (sscanf(line, "eventfd-id: %31s", value) == 1) {
+            snprintf(id, size, "%s", value);
+            break;
+        }
+    }
+    bool ok = !ferror(fdinfo);
+    if (!ok)
+        warn("read /proc/PID/fdinfo");
+    fclose(fdinfo);
+    return ok;
+}
+
+/* Waits for 'child' to end and stores how it ended in *status; a wait that
+ * a signal interrupts (EINTR: a handler installed without SA_RESTART, see
+ * signal(7) and lesson 15) is made again. Returns false after a warning
+ * when waitpid() fails. */
+bool reap(pid_t child, int *status)
+{
+    while (waitpid(child, status, 0) == -1) {
+        if (errno != EINTR) {
+            warn("waitpid");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The parent cannot go on while 'child' lives: it kills the child, waits for
+ * it (no orphan, no zombie is left) and exits with status 1. */
+_Noreturn void end_child_and_exit(pid_t child)
+{
+    int status;
+    if (kill(child, SIGKILL) == -1)
+        warn("kill");
+    reap(child, &status);
+    exit(EXIT_FAILURE);
+}
+
+/* Says where /proc/self/fd/FD points and which inode fstat() gives. */
+static ino_t show_link_and_inode(const char *kind, int fd)
+{
+    char target[128];
+    descriptor_link(fd, target, sizeof target);
+    ino_t inode = inode_number(fd);
+    say("%-8s fd %d -> %s, inode %ju\n", kind, fd, target, (uintmax_t) inode);
+    return inode;
+}
+
+/* The eventfd-id of this process's descriptor 'fd'; the parent has no child
+ * when it asks. */
+static const char *own_eventfd_id(int fd, char *id, size_t size)
+{
+    if (!eventfd_id(getpid(), fd, id, size))
+        exit(EXIT_FAILURE);
     return id;
+}
+
+/* The child: its inherited descriptor has the parent's eventfd-id. */
+static _Noreturn void child_compares_ids(int efd)
+{
+    char mine[32], parents[32];
+    if (!eventfd_id(getpid(), efd, mine, sizeof mine) ||
+        !eventfd_id(getppid(), efd, parents, sizeof parents))
+        _exit(EXIT_FAILURE);    /* a child: leave the parent's stdio and atexit alone */
+    say("inherited fd %d: my eventfd-id is %s, my parent's is %s\n", efd, mine, parents);
+    checkpoint("inherited", efd);
+    if (close(efd) == -1) {
+        warn("close");
+        _exit(EXIT_FAILURE);
+    }
+    _exit(EXIT_SUCCESS);
+}
+
+/* Part 1: what an eventfd is, as the kernel names it. Returns its inode. */
+static ino_t what_it_is(int efd)
+{
+    say("created eventfd fd %d\n", efd);
+    ino_t inode = show_link_and_inode("eventfd", efd);
+    int flags = fcntl(efd, F_GETFL);
+    if (flags == -1)
+        err(EXIT_FAILURE, "fcntl F_GETFL");
+    say("fcntl(F_GETFL) = 0%o: access mode %s\n", (unsigned) flags,
+        (flags & O_ACCMODE) == O_RDWR ? "O_RDWR" : "not O_RDWR");
+    show_fdinfo(efd);
+    checkpoint("created", efd);
+    return inode;
+}
+
+/* Part 2: three other kinds of anonymous-inode files, for comparison. */
+static void its_siblings(int efd, ino_t inode)
+{
+    int epfd = epoll_create1(0);
+    if (epfd == -1)
+        err(EXIT_FAILURE, "epoll_create1");
+    sigset_t no_signals;
+    if (sigemptyset(&no_signals) == -1)
+        err(EXIT_FAILURE, "sigemptyset");
+    int sfd = signalfd(-1, &no_signals, 0);
+    if (sfd == -1)
+        err(EXIT_FAILURE, "signalfd");
+    int tfd = timerfd_create(CLOCK_MONOTONIC, 0);
+    if (tfd == -1)
+        err(EXIT_FAILURE, "timerfd_create");
+    bool one_inode = show_link_and_inode("epoll", epfd) == inode;
+    one_inode = show_link_and_inode("signalfd", sfd) == inode && one_inode;
+    one_inode = show_link_and_inode("timerfd", tfd) == inode && one_inode;
+    if (one_inode)
+        say("one inode number, %ju, for all four: the kernel's single anonymous inode\n",
+            (uintmax_t) inode);
+    else
+        say("not one inode number: this kernel gives some of them their own inode\n");
+    checkpoint("siblings", efd);
+    if (close(epfd) == -1 || close(sfd) == -1 || close(tfd) == -1)
+        err(EXIT_FAILURE, "close");
+}
+
+/* Part 3: a pipe could be reopened through /proc; an anonymous inode cannot.
+ * dup() gives another descriptor for the same object: the same eventfd-id. */
+static void other_descriptors(int efd)
+{
+    int reopened = reopen_through_proc(efd);
+    if (reopened == -1) {
+        say("open(\"/proc/self/fd/%d\") failed with ENXIO (%s): no new descriptor this way\n",
+            efd, strerror(ENXIO));
+    } else {
+        say("open(\"/proc/self/fd/%d\") gave fd %d: this kernel lets an anonymous inode "
+            "be reopened\n", efd, reopened);
+        if (close(reopened) == -1)
+            err(EXIT_FAILURE, "close");
+    }
+
+    char id[32], other_id[32];
+    int copy = dup(efd);
+    if (copy == -1)
+        err(EXIT_FAILURE, "dup");
+    say("dup(%d) = %d: eventfd-id %s and %s\n", efd, copy,
+        own_eventfd_id(efd, id, sizeof id), own_eventfd_id(copy, other_id, sizeof other_id));
+    show_fdinfo(copy);
+    checkpoint("duplicated", copy);
+    if (close(copy) == -1)
+        err(EXIT_FAILURE, "close");
+}
+
+/* Part 5: more eventfds, each its own object with its own id, all on one
+ * inode; efds[0] is the first one. */
+static void side_by_side(int efds[], uint64_t count)
+{
+    char id[32];
+    for (uint64_t i = 1; i < count; i++) {
+        efds[i] = eventfd(0, 0);
+        if (efds[i] == -1)
+            err(EXIT_FAILURE, "eventfd");
+    }
+    for (uint64_t i = 0; i < count; i++)
+        say("eventfd fd %d: eventfd-id %s, inode %ju\n", efds[i],
+            own_eventfd_id(efds[i], id, sizeof id), (uintmax_t) inode_number(efds[i]));
+    checkpoint("all-open", efds[count - 1]);
+}
+
+/* Part 6: an id names a living object: closing the last descriptor frees
+ * it, and the next eventfd takes the lowest free id. */
+static void id_reused(void)
+{
+    char id[32], other_id[32];
+    int temporary = eventfd(0, 0);
+    if (temporary == -1)
+        err(EXIT_FAILURE, "eventfd");
+    own_eventfd_id(temporary, id, sizeof id);
+    if (close(temporary) == -1)
+        err(EXIT_FAILURE, "close");
+    int next = eventfd(0, 0);
+    if (next == -1)
+        err(EXIT_FAILURE, "eventfd");
+    own_eventfd_id(next, other_id, sizeof other_id);
+    say("closed an eventfd with eventfd-id %s; the next eventfd got eventfd-id %s: %s\n",
+        id, other_id, strcmp(id, "?") == 0 ? "this kernel shows no ids (it needs Linux 5.2)"
+                      : strcmp(id, other_id) == 0 ? "the freed id was reused"
+                      : "another id (some other process took the freed one meanwhile)");
+    show_fdinfo(next);
+    checkpoint("recreated", next);
+    if (close(next) == -1)
+        err(EXIT_FAILURE, "close");
 }
 
 int main(int argc, char *argv[])
@@ -107,132 +320,33 @@ int main(int argc, char *argv[])
 
     int efd = eventfd(0, 0);
     if (efd == -1)
-        die("eventfd");
-    say("created eventfd fd %d\n", efd);
-    uintmax_t inode = show_link_and_inode("eventfd", efd);
-    int flags = fcntl(efd, F_GETFL);
-    if (flags == -1)
-        die("fcntl F_GETFL");
-    say("fcntl(F_GETFL) = 0%o: access mode %s\n", (unsigned) flags,
-        (flags & O_ACCMODE) == O_RDWR ? "O_RDWR" : "not O_RDWR");
-    show_fdinfo(efd);
-    checkpoint("created", efd);
+        err(EXIT_FAILURE, "eventfd");
+    ino_t inode = what_it_is(efd);
+    its_siblings(efd, inode);
+    other_descriptors(efd);
 
-    /* Three other kinds of anonymous-inode files, for comparison. */
-    int epfd = epoll_create1(0);
-    if (epfd == -1)
-        die("epoll_create1");
-    sigset_t no_signals;
-    if (sigemptyset(&no_signals) == -1)
-        die("sigemptyset");
-    int sfd = signalfd(-1, &no_signals, 0);
-    if (sfd == -1)
-        die("signalfd");
-    int tfd = timerfd_create(CLOCK_MONOTONIC, 0);
-    if (tfd == -1)
-        die("timerfd_create");
-    bool one_inode = show_link_and_inode("epoll", epfd) == inode;
-    one_inode = show_link_and_inode("signalfd", sfd) == inode && one_inode;
-    one_inode = show_link_and_inode("timerfd", tfd) == inode && one_inode;
-    if (one_inode)
-        say("one inode number, %ju, for all four: the kernel's single anonymous inode\n", inode);
-    else
-        say("not one inode number: this kernel gives some of them their own inode\n");
-    checkpoint("siblings", efd);
-    if (close(epfd) == -1 || close(sfd) == -1 || close(tfd) == -1)
-        die("close");
-
-    /* A pipe could be reopened through /proc; an anonymous inode cannot. */
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", efd);
-    int reopened = open(path, O_RDWR);
-    if (reopened == -1 && errno != ENXIO)
-        die("open /proc/self/fd/N");
-    if (reopened == -1) {
-        say("open(\"%s\") failed with ENXIO (%s): no new descriptor this way\n",
-            path, strerror(ENXIO));
-    } else {
-        say("open(\"%s\") gave fd %d: this kernel lets an anonymous inode be reopened\n",
-            path, reopened);
-        if (close(reopened) == -1)
-            die("close");
-    }
-
-    char id[32], other_id[32];
-    int copy = dup(efd);
-    if (copy == -1)
-        die("dup");
-    say("dup(%d) = %d: eventfd-id %s and %s\n", efd, copy,
-        eventfd_id(efd, id, sizeof id), eventfd_id(copy, other_id, sizeof other_id));
-    show_fdinfo(copy);
-    checkpoint("duplicated", copy);
-    if (close(copy) == -1)
-        die("close");
-
+    /* Part 4: a child inherits the same object. */
     pid_t child = fork();
     switch (child) {
     case -1:
-        die("fork");
-
-    case 0: {
-        char parents[32];
-        if (!fdinfo_field(getppid(), efd, "eventfd-id", parents, sizeof parents))
-            snprintf(parents, sizeof parents, "?");
-        say("inherited fd %d: my eventfd-id is %s, my parent's is %s\n",
-            efd, eventfd_id(efd, id, sizeof id), parents);
-        checkpoint("inherited", efd);
-        if (close(efd) == -1)
-            die("close");
-        _exit(EXIT_SUCCESS);
-    }
-
+        err(EXIT_FAILURE, "fork");
+    case 0:
+        child_compares_ids(efd);
     default:
         break;
     }
     int status;
-    if (waitpid(child, &status, 0) == -1)
-        die("waitpid");
+    if (!reap(child, &status))
+        end_child_and_exit(child);
     say("child %ld %s\n", (long) child, describe_status(status));
+    /* The child is gone: err() may end the program from here on. */
 
-    /* More eventfds: each its own object with its own id, all on one inode. */
     int efds[MAX_EVENTFDS] = { efd };
-    for (uint64_t i = 1; i < count; i++) {
-        efds[i] = eventfd(0, 0);
-        if (efds[i] == -1)
-            die("eventfd");
-    }
-    for (uint64_t i = 0; i < count; i++) {
-        struct stat st;
-        if (fstat(efds[i], &st) == -1)
-            die("fstat");
-        say("eventfd fd %d: eventfd-id %s, inode %ju\n", efds[i],
-            eventfd_id(efds[i], id, sizeof id), (uintmax_t) st.st_ino);
-    }
-    checkpoint("all-open", efds[count - 1]);
+    side_by_side(efds, count);
+    id_reused();
 
-    /* An id names a living object: closing the last descriptor frees it,
-     * and the next eventfd takes the lowest free id. */
-    int temporary = eventfd(0, 0);
-    if (temporary == -1)
-        die("eventfd");
-    eventfd_id(temporary, id, sizeof id);
-    if (close(temporary) == -1)
-        die("close");
-    int next = eventfd(0, 0);
-    if (next == -1)
-        die("eventfd");
-    eventfd_id(next, other_id, sizeof other_id);
-    say("closed an eventfd with eventfd-id %s; the next eventfd got eventfd-id %s: %s\n",
-        id, other_id, strcmp(id, "?") == 0 ? "this kernel shows no ids (it needs Linux 5.2)"
-                      : strcmp(id, other_id) == 0 ? "the freed id was reused"
-                      : "another id (some other process took the freed one meanwhile)");
-    show_fdinfo(next);
-    checkpoint("recreated", next);
-
-    if (close(next) == -1)
-        die("close");
     for (uint64_t i = 0; i < count; i++)
         if (close(efds[i]) == -1)
-            die("close");
+            err(EXIT_FAILURE, "close");
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -37,60 +37,172 @@
  * with CONFIG_KCMP (CONFIG_CHECKPOINT_RESTORE before 5.12); where it is
  * missing (ENOSYS) or refused (EPERM) the lesson says so and goes on.
  */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "course.h"
 
-#ifndef KCMP_FILE
-#define KCMP_FILE 0     /* enum kcmp_type in <linux/kcmp.h> */
-#endif
-
 static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what the child writes: 1..0xfffffffffffffffe (default 3)\n";
 
-/* Asks the kernel whether fd1 of pid1 and fd2 of pid2 are one open file
- * description, and says what it answered. */
-static void compare_files(pid_t pid1, int fd1, pid_t pid2, int fd2)
+/* A second descriptor for the same open file description, with
+ * close-on-exec set on it alone: FD_CLOEXEC is a property of the descriptor,
+ * not of the description. Used before any fork: a failure ends the program. */
+int dup_cloexec(int fd)
+{
+    int copy = dup(fd);
+    if (copy == -1)
+        err(EXIT_FAILURE, "dup");
+    if (fcntl(copy, F_SETFD, FD_CLOEXEC) == -1)
+        err(EXIT_FAILURE, "fcntl F_SETFD");
+    return copy;
+}
+
+/* Sets O_NONBLOCK with F_SETFL. The status flags live in the open file
+ * description, so every descriptor that shares it, in every process, turns
+ * non-blocking too. Runs in a child: on failure, _exit() (not exit(): the
+ * parent's atexit handlers and its copied stdio buffers are not the child's
+ * to run). */
+void set_nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags == -1) {
+        warn("fcntl F_GETFL");
+        _exit(EXIT_FAILURE);
+    }
+    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+        warn("fcntl F_SETFL");
+        _exit(EXIT_FAILURE);
+    }
+}
+
+/* Adds 'value' to the eventfd's count. Runs in a child: on failure, _exit(). */
+void notify(int efd, uint64_t value)
+{
+    if (write(efd, &value, sizeof value) != sizeof value) {
+        warn("write");
+        _exit(EXIT_FAILURE);
+    }
+}
+
+#ifndef KCMP_FILE
+#define KCMP_FILE 0     /* enum kcmp_type in <linux/kcmp.h> */
+#endif
+
+/* kcmp(KCMP_FILE) has no glibc wrapper: 0 when fd1 of pid1 and fd2 of pid2
+ * are one open file description, another number when they are not, -1 with
+ * errno when the kernel cannot tell (ENOSYS: no CONFIG_KCMP; EPERM: no
+ * ptrace access) or the call fails. */
+long same_file(pid_t pid1, int fd1, pid_t pid2, int fd2)
 {
 #ifdef SYS_kcmp
-    long order = syscall(SYS_kcmp, pid1, pid2, KCMP_FILE, fd1, fd2);
-    if (order == -1 && errno != ENOSYS && errno != EPERM)
-        die("kcmp");
+    return syscall(SYS_kcmp, pid1, pid2, KCMP_FILE, fd1, fd2);
+#else
+    (void) pid1, (void) fd1, (void) pid2, (void) fd2;
+    errno = ENOSYS;             /* these headers predate the call */
+    return -1;
+#endif
+}
+
+/* read(2), made again when a signal interrupts it. A read that sleeps fails
+ * with EINTR when a handler installed without SA_RESTART, perhaps by a
+ * library, runs meanwhile; see signal(7) and lesson 15. */
+ssize_t read_retrying(int fd, void *buffer, size_t size)
+{
+    ssize_t n;
+    while ((n = read(fd, buffer, size)) == -1 && errno == EINTR)
+        continue;               /* a handler ran: nothing was read, read again */
+    return n;
+}
+
+/* Waits for 'child' to end and stores how it ended in *status; a wait that
+ * a signal interrupts is made again. Returns false after a warning when
+ * waitpid() fails. */
+bool reap(pid_t child, int *status)
+{
+    while (waitpid(child, status, 0) == -1) {
+        if (errno != EINTR) {
+            warn("waitpid");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The parent cannot go on while 'child' lives: it kills the child, waits for
+ * it (no orphan, no zombie is left) and exits with status 1. */
+_Noreturn void end_child_and_exit(pid_t child)
+{
+    int status;
+    if (kill(child, SIGKILL) == -1)
+        warn("kill");
+    reap(child, &status);
+    exit(EXIT_FAILURE);
+}
+
+/* Says what kcmp() answered about fd1 of pid1 and fd2 of pid2. Returns false
+ * after a warning when kcmp() failed for another reason than "not here". */
+static bool show_same_file(pid_t pid1, int fd1, pid_t pid2, int fd2)
+{
+    long order = same_file(pid1, fd1, pid2, fd2);
+    if (order == -1 && errno != ENOSYS && errno != EPERM) {
+        warn("kcmp");
+        return false;
+    }
     if (order == -1)
         say("kcmp() is not available here (%s): it needs Linux 3.5 with CONFIG_KCMP\n",
             strerror(errno));
     else
         say("kcmp(%ld, %ld, KCMP_FILE, %d, %d) = %ld: %s\n", (long) pid1, (long) pid2,
             fd1, fd2, order, order == 0 ? "one open file description" : "two descriptions");
-#else
-    (void) pid1, (void) fd1, (void) pid2, (void) fd2;
-    say("kcmp() is not available here: <sys/syscall.h> has no SYS_kcmp\n");
-#endif
+    return true;
 }
 
-/* Says what F_GETFL (shared) and F_GETFD (per descriptor) report for fd. */
+/* Says what F_GETFL (shared) and F_GETFD (per descriptor) report for fd.
+ * The parent calls it while it has no child. */
 static void show_flags(const char *name, int fd)
 {
     int status_flags = fcntl(fd, F_GETFL);
     if (status_flags == -1)
-        die("fcntl F_GETFL");
+        err(EXIT_FAILURE, "fcntl F_GETFL");
     int fd_flags = fcntl(fd, F_GETFD);
     if (fd_flags == -1)
-        die("fcntl F_GETFD");
+        err(EXIT_FAILURE, "fcntl F_GETFD");
     say("%s fd %d: F_GETFL 0%o (%s), F_GETFD %d (%s)\n", name, fd, (unsigned) status_flags,
         status_flags & O_NONBLOCK ? "O_RDWR|O_NONBLOCK" : "O_RDWR",
         fd_flags, fd_flags & FD_CLOEXEC ? "FD_CLOEXEC" : "no FD_CLOEXEC");
+}
+
+/* The child: writes 'value' and turns the shared description non-blocking. */
+static _Noreturn void child_sets_nonblocking(int efd, int copy, uint64_t value)
+{
+    notify(efd, value);
+    say("wrote 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
+    set_nonblocking(efd);
+    say("set O_NONBLOCK on my fd %d with fcntl(F_SETFL)\n", efd);
+    if (!show_same_file(getppid(), efd, getpid(), efd))
+        _exit(EXIT_FAILURE);
+    show_fdinfo(efd);
+    checkpoint("child-nonblock", efd);
+    if (close(efd) == -1 || close(copy) == -1) {
+        warn("close");
+        _exit(EXIT_FAILURE);
+    }
+    _exit(EXIT_SUCCESS);
 }
 
 int main(int argc, char *argv[])
@@ -104,18 +216,14 @@ int main(int argc, char *argv[])
 
     int efd = eventfd(0, 0);
     if (efd == -1)
-        die("eventfd");
-    int copy = dup(efd);
-    if (copy == -1)
-        die("dup");
-    /* Close-on-exec is a property of the descriptor: only the copy gets it. */
-    if (fcntl(copy, F_SETFD, FD_CLOEXEC) == -1)
-        die("fcntl F_SETFD");
+        err(EXIT_FAILURE, "eventfd");
+    int copy = dup_cloexec(efd);
     say("created eventfd fd %d, dup'ed it to fd %d, set FD_CLOEXEC on fd %d only\n",
         efd, copy, copy);
     show_flags("original", efd);
     show_flags("copy    ", copy);
-    compare_files(getpid(), efd, getpid(), copy);
+    if (!show_same_file(getpid(), efd, getpid(), copy))
+        exit(EXIT_FAILURE);
     show_fdinfo(efd);
     show_fdinfo(copy);
     checkpoint("duplicated", copy);
@@ -123,58 +231,41 @@ int main(int argc, char *argv[])
     pid_t child = fork();
     switch (child) {
     case -1:
-        die("fork");
-
-    case 0: {
-        if (write(efd, &value, sizeof value) != sizeof value)
-            die("write");
-        say("wrote 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
-        /* F_SETFL changes the open file description: the parent's too. */
-        int flags = fcntl(efd, F_GETFL);
-        if (flags == -1)
-            die("fcntl F_GETFL");
-        if (fcntl(efd, F_SETFL, flags | O_NONBLOCK) == -1)
-            die("fcntl F_SETFL");
-        say("set O_NONBLOCK on my fd %d with fcntl(F_SETFL)\n", efd);
-        compare_files(getppid(), efd, getpid(), efd);
-        show_fdinfo(efd);
-        checkpoint("child-nonblock", efd);
-        if (close(efd) == -1 || close(copy) == -1)
-            die("close");
-        _exit(EXIT_SUCCESS);
+        err(EXIT_FAILURE, "fork");
+    case 0:
+        child_sets_nonblocking(efd, copy, value);
+    default:
+        break;
     }
 
-    default: {
-        /* Reap the child first: then its F_SETFL has certainly happened. */
-        int status;
-        if (waitpid(child, &status, 0) == -1)
-            die("waitpid");
-        say("child %ld %s\n", (long) child, describe_status(status));
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            /* Without its write and its O_NONBLOCK, a read below would block forever. */
-            if (close(copy) == -1 || close(efd) == -1)
-                die("close");
-            return EXIT_FAILURE;
-        }
-        show_flags("original", efd);
-        show_flags("copy    ", copy);
-        show_fdinfo(efd);
-        checkpoint("reaped", efd);
-
-        uint64_t received;
-        if (read(efd, &received, sizeof received) != sizeof received)
-            die("read");
-        say("first read: 0x%" PRIx64 " (%" PRIu64 ")\n", received, received);
-        if (read(efd, &received, sizeof received) != -1 || errno != EAGAIN)
-            die("read");
-        say("second read, at count 0: -1, errno EAGAIN (%s): the child's O_NONBLOCK "
-            "is mine too\n", strerror(EAGAIN));
-        show_fdinfo(efd);
-        checkpoint("read-eagain", efd);
-
+    /* Reap the child first: then its F_SETFL has certainly happened. */
+    int status;
+    if (!reap(child, &status))
+        end_child_and_exit(child);
+    say("child %ld %s\n", (long) child, describe_status(status));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        /* Without its write and its O_NONBLOCK, a read below would block forever. */
         if (close(copy) == -1 || close(efd) == -1)
-            die("close");
-        return EXIT_SUCCESS;
+            err(EXIT_FAILURE, "close");
+        return EXIT_FAILURE;
     }
-    }
+    show_flags("original", efd);
+    show_flags("copy    ", copy);
+    show_fdinfo(efd);
+    checkpoint("reaped", efd);
+
+    uint64_t received;
+    if (read_retrying(efd, &received, sizeof received) != sizeof received)
+        err(EXIT_FAILURE, "read");
+    say("first read: 0x%" PRIx64 " (%" PRIu64 ")\n", received, received);
+    if (read_retrying(efd, &received, sizeof received) != -1 || errno != EAGAIN)
+        err(EXIT_FAILURE, "read");
+    say("second read, at count 0: -1, errno EAGAIN (%s): the child's O_NONBLOCK "
+        "is mine too\n", strerror(EAGAIN));
+    show_fdinfo(efd);
+    checkpoint("read-eagain", efd);
+
+    if (close(copy) == -1 || close(efd) == -1)
+        err(EXIT_FAILURE, "close");
+    return EXIT_SUCCESS;
 }

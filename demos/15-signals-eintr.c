@@ -18,6 +18,14 @@
  *   as pending (it was delivered: the handler has run) and the child is
  *   asleep in read() again (the first child's loop called read() again; the
  *   second child's read was restarted by the kernel), and only then writes.
+ *   The rule the whole course follows comes from here: a blocking call (a
+ *   read of an eventfd, a pipe or a socket; poll and epoll_wait; waitpid)
+ *   that a signal interrupts is made again, by one small helper in each
+ *   lesson (read_retrying here; reap() does the same for waitpid). A program
+ *   with no handler of its own may still need it: a library may install one
+ *   without SA_RESTART; poll and epoll_wait are never restarted, SA_RESTART
+ *   or not; and epoll_wait fails with EINTR even after a mere stop and
+ *   continue (SIGSTOP and SIGCONT, a debugger). See signal(7).
  *
  * How to run
  *   build/15-signals-eintr [--pause] [VALUE]
@@ -41,6 +49,7 @@
  * CONFIG_HAVE_ARCH_TRACEHOOK (every common distribution kernel); without it
  * the lesson relies on the state letter.
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -51,6 +60,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,97 +82,203 @@ static void on_sigusr1(int signo)
     handled = handled + 1;
 }
 
-/* A reader: installs the SIGUSR1 handler (with or without SA_RESTART),
- * reads the eventfd once, reports, exits. */
-static _Noreturn void reader(int efd, bool restart)
+/* Installs 'handler' for 'signo' with sigaction(). sa_flags decides what a
+ * blocking call the handler interrupts does afterwards: without SA_RESTART it
+ * fails with EINTR, with SA_RESTART the kernel makes it again by itself.
+ * Runs in a child: on failure, _exit() (not exit(): the parent's atexit
+ * handlers and its copied stdio buffers are not the child's to run). */
+void catch_signal(int signo, void (*handler)(int), bool restart)
 {
     struct sigaction action;
     memset(&action, 0, sizeof action);
-    action.sa_handler = on_sigusr1;
+    action.sa_handler = handler;
     sigemptyset(&action.sa_mask);
     action.sa_flags = restart ? SA_RESTART : 0;
-    if (sigaction(SIGUSR1, &action, NULL) == -1)
-        die("sigaction");
-    say("SIGUSR1 handler installed %s SA_RESTART; calling read()\n",
-        restart ? "with" : "without");
-
-    uint64_t value;
-    ssize_t n;
-    if (restart) {
-        n = read(efd, &value, sizeof value);    /* a restart is invisible here */
-    } else {
-        int interrupted = 0;                    /* the robust loop: on EINTR, read again */
-        while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
-            interrupted++;
-        say("read() failed with EINTR %d time(s); the loop called it again\n", interrupted);
+    if (sigaction(signo, &action, NULL) == -1) {
+        warn("sigaction");
+        _exit(EXIT_FAILURE);
     }
-    if (n != sizeof value)
-        die("read");
-    say("read() returned 0x%" PRIx64 " (%" PRIu64 "); the handler ran %d time(s)\n",
-        value, value, (int) handled);
-    if (close(efd) == -1)
-        die("close");
-    _exit(EXIT_SUCCESS);
 }
 
-/* True while /proc/PID/status lists signal 'signo' as pending, for the
- * thread (SigPnd) or the whole process (ShdPnd, where kill() puts it). */
-static bool signal_pending(pid_t pid, int signo)
+/* read(2), made again when a signal interrupts it: the course's one EINTR
+ * rule. A read that sleeps fails with EINTR when a handler installed without
+ * SA_RESTART (by this program or by a library) runs meanwhile; see signal(7).
+ * *interrupted counts how often that happened. */
+ssize_t read_retrying(int fd, void *buffer, size_t size, unsigned *interrupted)
+{
+    ssize_t n;
+    while ((n = read(fd, buffer, size)) == -1 && errno == EINTR)
+        ++*interrupted;         /* nothing was read and the count is untouched */
+    return n;
+}
+
+/* Adds 'value' to the eventfd's count. The parent calls it while a child
+ * lives: on failure it warns and returns false, and the caller ends the
+ * child before it exits. */
+bool notify(int efd, uint64_t value)
+{
+    if (write(efd, &value, sizeof value) != sizeof value) {
+        warn("write");
+        return false;
+    }
+    return true;
+}
+
+/* Waits for 'child' to end and stores how it ended in *status; a wait that a
+ * signal interrupts (EINTR, as for read_retrying) is made again. Returns
+ * false after a warning when waitpid() fails. */
+bool reap(pid_t child, int *status)
+{
+    while (waitpid(child, status, 0) == -1) {
+        if (errno != EINTR) {
+            warn("waitpid");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The parent cannot go on while 'child' lives: it kills the child, waits for
+ * it (no orphan, no zombie is left) and exits with status 1. */
+_Noreturn void end_child_and_exit(pid_t child)
+{
+    int status;
+    if (kill(child, SIGKILL) == -1)
+        warn("kill");
+    reap(child, &status);
+    exit(EXIT_FAILURE);
+}
+
+/* 1 while /proc/PID/status lists signal 'signo' as pending, for the thread
+ * (SigPnd) or the whole process (ShdPnd, where kill() puts it); 0 once it has
+ * been delivered; -1 with errno when the file cannot be read. */
+static int signal_pending(pid_t pid, int signo)
 {
     char path[64], line[256];
     snprintf(path, sizeof path, "/proc/%ld/status", (long) pid);
     FILE *status = fopen(path, "r");
     if (status == NULL)
-        die("open /proc/PID/status");
-    bool pending = false;
+        return -1;
+    int pending = 0;
     while (fgets(line, sizeof line, status)) {
         if (strncmp(line, "SigPnd:", 7) == 0 || strncmp(line, "ShdPnd:", 7) == 0)
             if (strtoull(line + 7, NULL, 16) & (1ULL << (signo - 1)))
-                pending = true;
+                pending = 1;
     }
+    if (ferror(status))
+        pending = -1;
     fclose(status);
     return pending;
 }
 
-/* Waits, up to timeout_ms, until signal 'signo' is no longer pending for
- * 'pid': the kernel has delivered it and the handler has been set running. */
+/* Waits until signal 'signo' is no longer pending for 'pid': the kernel has
+ * delivered it and set the handler running. The deadline is timeout_ms on
+ * CLOCK_MONOTONIC, as in the harness's wait_until_blocked(). Returns false
+ * with errno ETIMEDOUT when it passes, or with the errno of the failed read
+ * of /proc. */
 static bool wait_until_delivered(pid_t pid, int signo, int timeout_ms)
 {
     const struct timespec one_ms = { 0, 1000000 };
-    for (int waited = 0; signal_pending(pid, signo); waited++) {
-        if (waited >= timeout_ms)
+    struct timespec deadline, now;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000;
+    }
+    for (;;) {
+        int pending = signal_pending(pid, signo);
+        if (pending != 1)
+            return pending == 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > deadline.tv_sec ||
+            (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)) {
+            errno = ETIMEDOUT;
             return false;
+        }
         nanosleep(&one_ms, NULL);   /* look again: the condition has a deadline */
     }
-    return true;
 }
 
-/* Waits until 'child' sleeps in read() on the eventfd, or dies trying. */
-static void await_read(pid_t child, int efd, const char *what)
+/* A child: installs the SIGUSR1 handler (with or without SA_RESTART), reads
+ * the eventfd once (as many read() calls as signals make it), reports, exits. */
+static _Noreturn void reader(int efd, bool restart)
 {
+    catch_signal(SIGUSR1, on_sigusr1, restart);
+    say("SIGUSR1 handler installed %s SA_RESTART; calling read()\n",
+        restart ? "with" : "without");
+
+    uint64_t value;
+    unsigned interrupted = 0;
+    if (read_retrying(efd, &value, sizeof value, &interrupted) != sizeof value) {
+        warn("read");
+        _exit(EXIT_FAILURE);    /* a child: leave the parent's stdio and atexit alone */
+    }
+    if (!restart)
+        say("read() failed with EINTR %u time(s); the loop called it again\n", interrupted);
+    say("read() returned 0x%" PRIx64 " (%" PRIu64 "); the handler ran %d time(s)\n",
+        value, value, (int) handled);
+    if (close(efd) == -1) {
+        warn("close");
+        _exit(EXIT_FAILURE);
+    }
+    _exit(EXIT_SUCCESS);
+}
+
+/* One round: a child blocks in read(), the parent interrupts it with SIGUSR1,
+ * sees it blocked in read() again, writes 'value' and reaps it. The
+ * checkpoints are named by what happened to the read: "retrying" (the loop
+ * called read() again) or "restarted" (the kernel did). Returns true if the
+ * child exited with status 0. */
+static bool interrupt_a_reader(int efd, uint64_t value, bool restart)
+{
+    pid_t child = fork();
+    switch (child) {
+    case -1:
+        err(EXIT_FAILURE, "fork");      /* no other child is alive */
+    case 0:
+        reader(efd, restart);
+    default:
+        break;
+    }
+
+    /* wait_until_blocked() says why it failed in errno: ETIMEDOUT, or ESRCH
+     * when the child has ended. */
     if (!wait_until_blocked(child, SYS_read, efd, TIMEOUT_MS)) {
-        errno = ETIMEDOUT;
-        die(what);
+        warn("waiting for the %s child to block in read()", restart ? "second" : "first");
+        end_child_and_exit(child);
     }
-}
+    say("child %ld is blocked in read()\n", (long) child);
+    show_fdinfo(efd);
+    checkpoint("blocked", efd);
 
-/* Waits until SIGUSR1 has been delivered to 'child' and the child is asleep
- * in read() again: a new read() (its loop) or the same one, restarted. */
-static void await_delivery(pid_t child, int efd)
-{
+    if (kill(child, SIGUSR1) == -1) {
+        warn("kill");
+        end_child_and_exit(child);
+    }
+    say("sent SIGUSR1 to child %ld\n", (long) child);
     if (!wait_until_delivered(child, SIGUSR1, TIMEOUT_MS)) {
-        errno = ETIMEDOUT;
-        die("waiting for SIGUSR1 to be delivered");
+        warn("waiting for SIGUSR1 to be delivered");
+        end_child_and_exit(child);
     }
-    await_read(child, efd, "waiting for the child to sleep in read() again");
-}
+    if (!wait_until_blocked(child, SYS_read, efd, TIMEOUT_MS)) {
+        warn("waiting for the child to sleep in read() again");
+        end_child_and_exit(child);
+    }
+    say("child %ld: SIGUSR1 delivered, and it is blocked in read() again\n", (long) child);
+    show_fdinfo(efd);
+    checkpoint(restart ? "restarted" : "retrying", efd);
 
-static bool reap(pid_t child)
-{
+    if (!notify(efd, value))
+        end_child_and_exit(child);
+    say("wrote 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
     int status;
-    if (waitpid(child, &status, 0) == -1)
-        die("waitpid");
+    if (!reap(child, &status))
+        end_child_and_exit(child);
     say("child %ld %s\n", (long) child, describe_status(status));
+    show_fdinfo(efd);
+    checkpoint(restart ? "second-reaped" : "first-reaped", efd);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
@@ -177,72 +293,15 @@ int main(int argc, char *argv[])
 
     int efd = eventfd(0, 0);
     if (efd == -1)
-        die("eventfd");
+        err(EXIT_FAILURE, "eventfd");
     say("created eventfd fd %d\n", efd);
     show_fdinfo(efd);
     checkpoint("created", efd);
 
-    /* --- first child: handler without SA_RESTART ------------------------- */
-    pid_t first = fork();
-    switch (first) {
-    case -1:
-        die("fork");
-    case 0:
-        reader(efd, false);
-    default:
-        break;
-    }
-    await_read(first, efd, "waiting for the first child to block in read()");
-    say("child %ld is blocked in read()\n", (long) first);
-    show_fdinfo(efd);
-    checkpoint("blocked", efd);
-
-    if (kill(first, SIGUSR1) == -1)
-        die("kill");
-    say("sent SIGUSR1 to child %ld\n", (long) first);
-    await_delivery(first, efd);
-    say("child %ld: SIGUSR1 delivered, and it is blocked in read() again\n", (long) first);
-    show_fdinfo(efd);
-    checkpoint("retrying", efd);
-
-    if (write(efd, &value, sizeof value) != sizeof value)
-        die("write");
-    say("wrote 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
-    bool first_ok = reap(first);
-    show_fdinfo(efd);
-    checkpoint("first-reaped", efd);
-
-    /* --- second child: handler with SA_RESTART --------------------------- */
-    pid_t second = fork();
-    switch (second) {
-    case -1:
-        die("fork");
-    case 0:
-        reader(efd, true);
-    default:
-        break;
-    }
-    await_read(second, efd, "waiting for the second child to block in read()");
-    say("child %ld is blocked in read()\n", (long) second);
-    show_fdinfo(efd);
-    checkpoint("blocked", efd);
-
-    if (kill(second, SIGUSR1) == -1)
-        die("kill");
-    say("sent SIGUSR1 to child %ld\n", (long) second);
-    await_delivery(second, efd);
-    say("child %ld: SIGUSR1 delivered, and it is blocked in read() again\n", (long) second);
-    show_fdinfo(efd);
-    checkpoint("restarted", efd);
-
-    if (write(efd, &value, sizeof value) != sizeof value)
-        die("write");
-    say("wrote 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
-    bool second_ok = reap(second);
-    show_fdinfo(efd);
-    checkpoint("second-reaped", efd);
+    bool first_ok = interrupt_a_reader(efd, value, false);     /* EINTR, and a loop */
+    bool second_ok = interrupt_a_reader(efd, value, true);     /* the kernel restarts */
 
     if (close(efd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
     return first_ok && second_ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

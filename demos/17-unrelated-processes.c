@@ -41,6 +41,7 @@
  * (EPERM), round 2 says so and ends without a handover. eventfd-id appears
  * in fdinfo since Linux 5.2.
  */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -53,6 +54,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,20 +64,55 @@ static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what each child writes: 1..0xfffffffffffffffe (default 42)\n";
 
-/* The child of the round in progress, until the parent reaps it. die() kills
- * and reaps the children it finds in /proc, but opening /proc takes a free
- * descriptor, and a parent that has run out of them (recvmsg() then cuts the
- * SCM_RIGHTS message short: MSG_CTRUNC) cannot: on exit, end this one too. */
-static pid_t round_child;
-
-static void end_round_child(void)
+/* read(2), made again when a signal interrupts it. A read that sleeps (on an
+ * eventfd, a pipe or a socket) fails with EINTR when a handler installed
+ * without SA_RESTART, perhaps by a library, runs meanwhile; see signal(7)
+ * and lesson 15. */
+ssize_t read_retrying(int fd, void *buffer, size_t size)
 {
-    /* waitpid(WNOHANG) == 0: still running and still ours, so its pid is not
-     * someone else's yet; -1 (ECHILD): already reaped, nothing to do. */
-    if (round_child > 0 && waitpid(round_child, NULL, WNOHANG) == 0) {
-        kill(round_child, SIGKILL);
-        waitpid(round_child, NULL, 0);
+    ssize_t n;
+    while ((n = read(fd, buffer, size)) == -1 && errno == EINTR)
+        continue;               /* a handler ran: nothing was read, read again */
+    return n;
+}
+
+/* Takes the eventfd's whole count with one read. The parent calls it while
+ * a child lives: on failure it warns and returns false. */
+bool take_count(int efd, uint64_t *count)
+{
+    if (read_retrying(efd, count, sizeof *count) != sizeof *count) {
+        warn("read");
+        return false;
     }
+    return true;
+}
+
+/* Waits until the other end of 'sock' is closed: read() returns 0. Runs in
+ * a child: on failure, _exit(). */
+void wait_for_hangup(int sock)
+{
+    char byte;
+    if (read_retrying(sock, &byte, 1) == -1) {
+        warn("read socket");
+        _exit(EXIT_FAILURE);
+    }
+}
+
+/* A child's own eventfd, created after fork() and holding 'value'. On
+ * failure the child ends with _exit(), not exit(): the parent's atexit
+ * handlers and its copied stdio buffers are not the child's to run. */
+int own_eventfd(uint64_t value)
+{
+    int efd = eventfd(0, 0);
+    if (efd == -1) {
+        warn("eventfd");
+        _exit(EXIT_FAILURE);
+    }
+    if (write(efd, &value, sizeof value) != sizeof value) {
+        warn("write");
+        _exit(EXIT_FAILURE);
+    }
+    return efd;
 }
 
 /* Room for one descriptor in a control message, correctly aligned. */
@@ -84,9 +121,11 @@ union one_fd_control {
     char space[CMSG_SPACE(sizeof(int))];
 };
 
-/* Sends the number 'efd' as data and, with pass_descriptor, the descriptor
- * itself as an SCM_RIGHTS control message. */
-static void send_eventfd(int sock, int efd, bool pass_descriptor)
+/* Sends the number 'efd' as data over the UNIX socket 'sock' and, with
+ * pass_descriptor, the descriptor itself as an SCM_RIGHTS control message:
+ * the receiver gets a new descriptor for the same eventfd. Runs in a child:
+ * on failure, _exit(). */
+void send_eventfd(int sock, int efd, bool pass_descriptor)
 {
     struct iovec data = { .iov_base = &efd, .iov_len = sizeof efd };
     struct msghdr message = { .msg_iov = &data, .msg_iovlen = 1 };
@@ -101,14 +140,18 @@ static void send_eventfd(int sock, int efd, bool pass_descriptor)
         cmsg->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(cmsg), &efd, sizeof efd);
     }
-    if (sendmsg(sock, &message, 0) != sizeof efd)
-        die("sendmsg");
+    if (sendmsg(sock, &message, 0) != sizeof efd) {
+        warn("sendmsg");
+        _exit(EXIT_FAILURE);
+    }
 }
 
 /* Receives the sender's descriptor number into *number and, into *fd, the
- * descriptor that came with it (-1 if only the number came). Returns false
- * when the sender closed its end without sending anything. */
-static bool receive_eventfd(int sock, int *number, int *fd)
+ * descriptor that came with it in an SCM_RIGHTS message (-1 if only the
+ * number came). A recvmsg() that a signal interrupts is made again, as
+ * read_retrying() does. Returns 1, or 0 when the sender closed its end
+ * without sending anything, or -1 after a warning. */
+int receive_eventfd(int sock, int *number, int *fd)
 {
     struct iovec data = { .iov_base = number, .iov_len = sizeof *number };
     union one_fd_control control;
@@ -116,51 +159,95 @@ static bool receive_eventfd(int sock, int *number, int *fd)
         .msg_iov = &data, .msg_iovlen = 1,
         .msg_control = control.space, .msg_controllen = sizeof control.space,
     };
-    ssize_t received = recvmsg(sock, &message, 0);
-    if (received == -1)
-        die("recvmsg");
+    ssize_t received;
+    while ((received = recvmsg(sock, &message, 0)) == -1 && errno == EINTR)
+        continue;
+    if (received == -1) {
+        warn("recvmsg");
+        return -1;
+    }
     if (received == 0)
-        return false;
+        return 0;
     if (received != sizeof *number || (message.msg_flags & MSG_CTRUNC)) {
-        errno = EPROTO;
-        die("recvmsg (short or truncated message)");
+        errno = EPROTO;     /* MSG_CTRUNC: no room, or no descriptor free here */
+        warn("recvmsg (short or truncated message)");
+        return -1;
     }
     *fd = -1;
     struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message);
     if (cmsg == NULL)
-        return true;
+        return 1;
     if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) {
         errno = EPROTO;
-        die("recvmsg (not SCM_RIGHTS)");
+        warn("recvmsg (not SCM_RIGHTS)");
+        return -1;
     }
     memcpy(fd, CMSG_DATA(cmsg), sizeof *fd);
-    return true;
+    return 1;
 }
 
-/* Takes a copy of descriptor 'number' of process 'pid' with pidfd_getfd().
- * Returns -1 with errno ENOSYS (kernel too old) or EPERM (no ptrace
- * permission) when that is not possible here; other failures are errors. */
-static int take_descriptor(pid_t pid, int number)
+/* Takes a copy of descriptor 'number' of process 'pid' with pidfd_getfd()
+ * (glibc 2.36 has wrappers in <sys/pidfd.h>; older C libraries do not, so
+ * syscall(2) it is). Returns the new descriptor, or -1: with *unavailable
+ * set to ENOSYS (kernel too old) or EPERM (no ptrace permission) when that
+ * is not possible here, or with *unavailable 0 after a warning. */
+int take_descriptor(pid_t pid, int number, int *unavailable)
 {
+    *unavailable = 0;
 #if defined(SYS_pidfd_open) && defined(SYS_pidfd_getfd)
     int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd == -1 && errno != ENOSYS)
-        die("pidfd_open");
-    if (pidfd == -1)
+    if (pidfd == -1) {
+        if (errno == ENOSYS)
+            *unavailable = errno;
+        else
+            warn("pidfd_open");
         return -1;
+    }
     int fd = (int) syscall(SYS_pidfd_getfd, pidfd, number, 0);
-    if (fd == -1 && errno != ENOSYS && errno != EPERM)
-        die("pidfd_getfd");
-    int saved_errno = errno;
-    if (close(pidfd) == -1)
-        die("close");
-    errno = saved_errno;
+    if (fd == -1) {
+        if (errno == ENOSYS || errno == EPERM)
+            *unavailable = errno;
+        else
+            warn("pidfd_getfd");
+    }
+    if (close(pidfd) == -1) {
+        warn("close");
+        if (fd != -1)
+            close(fd);
+        *unavailable = 0;
+        return -1;
+    }
     return fd;
 #else
     (void) pid, (void) number;
-    errno = ENOSYS;                 /* these headers predate the calls */
+    *unavailable = ENOSYS;          /* these headers predate the calls */
     return -1;
 #endif
+}
+
+/* Waits for 'child' to end and stores how it ended in *status; a wait that
+ * a signal interrupts is made again. Returns false after a warning when
+ * waitpid() fails. */
+bool reap(pid_t child, int *status)
+{
+    while (waitpid(child, status, 0) == -1) {
+        if (errno != EINTR) {
+            warn("waitpid");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The parent cannot go on while 'child' lives: it kills the child, waits for
+ * it (no orphan, no zombie is left) and exits with status 1. */
+_Noreturn void end_child_and_exit(pid_t child)
+{
+    int status;
+    if (kill(child, SIGKILL) == -1)
+        warn("kill");
+    reap(child, &status);
+    exit(EXIT_FAILURE);
 }
 
 /* A child: creates its own eventfd, writes 'value', hands the eventfd over
@@ -168,11 +255,7 @@ static int take_descriptor(pid_t pid, int number)
  * its end of the socket. */
 static _Noreturn void child_hands_over(int sock, uint64_t value, bool pass_descriptor)
 {
-    int efd = eventfd(0, 0);
-    if (efd == -1)
-        die("eventfd");
-    if (write(efd, &value, sizeof value) != sizeof value)
-        die("write");
+    int efd = own_eventfd(value);
     say("created my own eventfd fd %d and wrote 0x%" PRIx64 " (%" PRIu64 ")\n",
         efd, value, value);
     show_fdinfo(efd);
@@ -184,90 +267,111 @@ static _Noreturn void child_hands_over(int sock, uint64_t value, bool pass_descr
         say("sending only the number %d to the parent\n", efd);
     send_eventfd(sock, efd, pass_descriptor);
 
-    char byte;
-    if (read(sock, &byte, 1) == -1)     /* returns 0 once the parent closes */
-        die("read socket");
+    wait_for_hangup(sock);
     say("the parent closed the socket; my eventfd now:\n");
     show_fdinfo(efd);
-    if (close(efd) == -1 || close(sock) == -1)
-        die("close");
+    if (close(efd) == -1 || close(sock) == -1) {
+        warn("close");
+        _exit(EXIT_FAILURE);
+    }
     _exit(EXIT_SUCCESS);
 }
 
-/* One handover: returns true if the child exited with status 0. */
+/* The parent's side of one handover: gets the child's eventfd (by
+ * SCM_RIGHTS or by pidfd_getfd) into *efd, or -1 if none came. Returns
+ * false after a warning on failure; the caller then ends the child. */
+static bool get_childs_eventfd(pid_t child, int sock, bool use_scm_rights, int *efd)
+{
+    int number;
+    *efd = -1;
+    int got = receive_eventfd(sock, &number, efd);
+    if (got == -1)
+        return false;
+    if (got == 0) {
+        say("child %ld closed the socket without sending anything\n", (long) child);
+        return true;
+    }
+    if (use_scm_rights) {
+        if (*efd == -1) {
+            errno = EPROTO;
+            warn("recvmsg (no descriptor came)");
+            return false;
+        }
+        say("received child %ld's fd %d as my fd %d\n", (long) child, number, *efd);
+        show_fdinfo(*efd);
+        checkpoint("received", *efd);
+        return true;
+    }
+    int unavailable;
+    *efd = take_descriptor(child, number, &unavailable);
+    if (*efd == -1 && unavailable == 0)
+        return false;
+    if (*efd == -1) {
+        say("pidfd_open()/pidfd_getfd() not available here (%s): they need Linux "
+            "5.3/5.6 and ptrace permission over the child\n", strerror(unavailable));
+        return true;
+    }
+    int fd_flags = fcntl(*efd, F_GETFD);
+    if (fd_flags == -1) {
+        warn("fcntl F_GETFD");
+        return false;
+    }
+    say("took child %ld's fd %d with pidfd_getfd() as my fd %d (%s)\n",
+        (long) child, number, *efd, fd_flags & FD_CLOEXEC ? "FD_CLOEXEC set" : "no FD_CLOEXEC");
+    show_fdinfo(*efd);
+    checkpoint("taken", *efd);
+    return true;
+}
+
+/* One handover: returns true if the child exited with status 0. Any failure
+ * while the child lives ends it (kill, waitpid) and exits 1. */
 static bool handover(uint64_t value, bool use_scm_rights)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
-        die("socketpair");
+        err(EXIT_FAILURE, "socketpair");    /* the last round's child is reaped */
 
     pid_t child = fork();
     switch (child) {
     case -1:
-        die("fork");
-
+        err(EXIT_FAILURE, "fork");
     case 0:
-        if (close(sv[0]) == -1)
-            die("close");
+        if (close(sv[0]) == -1) {
+            warn("close");
+            _exit(EXIT_FAILURE);
+        }
         child_hands_over(sv[1], value, use_scm_rights);
-
     default:
-        round_child = child;
         break;
     }
-    if (close(sv[1]) == -1)
-        die("close");
-
-    int number, efd = -1;
-    if (!receive_eventfd(sv[0], &number, &efd)) {
-        say("child %ld closed the socket without sending anything\n", (long) child);
-    } else if (use_scm_rights) {
-        if (efd == -1) {
-            errno = EPROTO;
-            die("recvmsg (no descriptor came)");
-        }
-        say("received child %ld's fd %d as my fd %d\n", (long) child, number, efd);
-        show_fdinfo(efd);
-        checkpoint("received", efd);
-    } else {
-        efd = take_descriptor(child, number);
-        if (efd == -1) {
-            say("pidfd_open()/pidfd_getfd() not available here (%s): they need Linux "
-                "5.3/5.6 and ptrace permission over the child\n", strerror(errno));
-        } else {
-            int fd_flags = fcntl(efd, F_GETFD);
-            if (fd_flags == -1)
-                die("fcntl F_GETFD");
-            say("took child %ld's fd %d with pidfd_getfd() as my fd %d (%s)\n",
-                (long) child, number, efd,
-                fd_flags & FD_CLOEXEC ? "FD_CLOEXEC set" : "no FD_CLOEXEC");
-            show_fdinfo(efd);
-            checkpoint("taken", efd);
-        }
+    if (close(sv[1]) == -1) {
+        warn("close");
+        end_child_and_exit(child);
     }
 
+    int efd;
+    if (!get_childs_eventfd(child, sv[0], use_scm_rights, &efd))
+        end_child_and_exit(child);
     if (efd != -1) {
         uint64_t received;
-        ssize_t n;
-        while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
-            continue;                   /* a signal handler ran: read again */
-        if (n != sizeof received)
-            die("read");
+        if (!take_count(efd, &received))
+            end_child_and_exit(child);
         say("read 0x%" PRIx64 " (%" PRIu64 ") through my fd %d: what the child wrote\n",
             received, received, efd);
         show_fdinfo(efd);
         checkpoint("parent-read", efd);
     }
 
-    if (close(sv[0]) == -1)             /* the child may go now */
-        die("close");
+    if (close(sv[0]) == -1) {           /* the child may go now */
+        warn("close");
+        end_child_and_exit(child);
+    }
     int status;
-    if (waitpid(child, &status, 0) == -1)
-        die("waitpid");
-    round_child = 0;
+    if (!reap(child, &status))
+        end_child_and_exit(child);
     say("child %ld %s\n", (long) child, describe_status(status));
     if (efd != -1 && close(efd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
@@ -279,10 +383,6 @@ int main(int argc, char *argv[])
         usage_error("too many arguments");
     if (argc - first_operand == 1)
         value = parse_u64(argv[first_operand], "VALUE", 1, UINT64_MAX - 1);
-    if (atexit(end_round_child) != 0) {
-        errno = ENOMEM;
-        die("atexit");
-    }
 
     say("round 1: the child sends its eventfd over a UNIX socket (SCM_RIGHTS)\n");
     bool ok = handover(value, true);

@@ -37,6 +37,7 @@
  * Kernel: write size != 8 is EINVAL since Linux 6.9 (before: < 8 only);
  * readv into pieces smaller than 8 works since Linux 5.8.
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -45,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -53,6 +55,34 @@
 static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what the 8-byte writes add: 1..0x7fffffffffffffff (default 7)\n";
+
+/* Makes CALL again for as long as it fails with EINTR, and leaves its result
+ * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
+ * library) makes a blocking read fail with EINTR before anything was read.
+ * This lesson's eventfd never blocks (EFD_NONBLOCK), so here that cannot
+ * happen; the reads still follow the rule, so that a copied read keeps it. */
+#define RETRY_ON_EINTR(result, call) \
+    do (result) = (call); while ((result) == -1 && errno == EINTR)
+
+/* Adds 'value' to the count: a uint64_t, exactly 8 bytes, the one size a
+ * write to an eventfd may have. Returns what write() returned: 8, or -1 with
+ * errno set (EINVAL for 0xffffffffffffffff, the one value never accepted).
+ * The lesson prints either answer, so the caller decides what is an error. */
+ssize_t add_to_count(int efd, uint64_t value)
+{
+    return write(efd, &value, sizeof value);
+}
+
+/* Takes the whole count into '*count' and resets it to 0: a read needs a
+ * buffer of at least 8 bytes, and 8 bytes arrive. Returns what read()
+ * returned: 8, or -1 with errno set (EAGAIN at count 0 on a non-blocking
+ * eventfd). */
+ssize_t take_count(int efd, uint64_t *count)
+{
+    ssize_t n;
+    RETRY_ON_EINTR(n, read(efd, count, sizeof *count));
+    return n;
+}
 
 /* Prints one row of the table: the call, its size, the value written or
  * read, what the call returned, errno, and the count that fdinfo shows now.
@@ -64,7 +94,7 @@ static void row(const char *call, const char *bytes, const char *value,
     if (!(result == 8 || (result == -1 && error == EINVAL))) {
         errno = error;
         fprintf(stderr, "unexpected: %s of %s bytes returned %zd\n", call, bytes, result);
-        die(call);
+        err(EXIT_FAILURE, "%s", call);
     }
     char count_text[32];
     if (!fdinfo_field(0, efd, "eventfd-count", count_text, sizeof count_text))
@@ -94,7 +124,7 @@ int main(int argc, char *argv[])
 
     int efd = eventfd(0, EFD_NONBLOCK);
     if (efd == -1)
-        die("eventfd");
+        err(EXIT_FAILURE, "eventfd");
     say("created eventfd fd %d (EFD_NONBLOCK: nothing here can hang)\n", efd);
     show_fdinfo(efd);
     checkpoint("created", efd);
@@ -109,7 +139,7 @@ int main(int argc, char *argv[])
     n = write(efd, &four, sizeof four);
     row("write", "4", hex(four, 0, text, sizeof text), n, errno, efd);
 
-    n = write(efd, &value, sizeof value);
+    n = add_to_count(efd, value);
     row("write", "8", hex(value, 0, text, sizeof text), n, errno, efd);
 
     /* VALUE, then zeros: a kernel that takes only the first 8 bytes adds VALUE. */
@@ -118,12 +148,10 @@ int main(int argc, char *argv[])
     row("write", "16", hex(value, 0, text, sizeof text), n, errno, efd);
     bool sixteen_accepted = n == 8;
 
-    uint64_t zero = 0;
-    n = write(efd, &zero, sizeof zero);
+    n = add_to_count(efd, 0);
     row("write", "8", "0x0", n, errno, efd);
 
-    uint64_t all_ones = UINT64_MAX;
-    n = write(efd, &all_ones, sizeof all_ones);
+    n = add_to_count(efd, UINT64_MAX);
     row("write", "8", "0xffffffffffffffff", n, errno, efd);
 
     /* The 8 bytes of VALUE, handed over in two 4-byte pieces. */
@@ -138,24 +166,24 @@ int main(int argc, char *argv[])
 
     /* --- reads: each starts from a count of VALUE ------------------- */
     uint64_t received = 0;
-    n = read(efd, &four, sizeof four);
+    RETRY_ON_EINTR(n, read(efd, &four, sizeof four));
     row("read", "4", "-", n, errno, efd);
 
-    n = read(efd, &received, sizeof received);             /* takes the whole count */
+    n = take_count(efd, &received);                         /* takes the whole count */
     row("read", "8", hex(received, n, text, sizeof text), n, errno, efd);
 
-    n = write(efd, &value, sizeof value);                   /* refill */
+    n = add_to_count(efd, value);                           /* refill */
     row("write", "8", hex(value, 0, text, sizeof text), n, errno, efd);
 
     uint64_t big[2] = { 0, 0 };
-    n = read(efd, big, sizeof big);
+    RETRY_ON_EINTR(n, read(efd, big, sizeof big));
     row("read", "16", hex(big[0], n, text, sizeof text), n, errno, efd);
 
-    n = write(efd, &value, sizeof value);                   /* refill */
+    n = add_to_count(efd, value);                           /* refill */
     row("write", "8", hex(value, 0, text, sizeof text), n, errno, efd);
 
     memset(bytes, 0, sizeof bytes);
-    n = readv(efd, halves, 2);
+    RETRY_ON_EINTR(n, readv(efd, halves, 2));
     memcpy(&received, bytes, sizeof received);              /* the two pieces, joined */
     row("readv", "4+4", hex(received, n, text, sizeof text), n, errno, efd);
     bool split_read_works = n == 8;
@@ -173,6 +201,6 @@ int main(int argc, char *argv[])
                          : "before Linux 5.8 each piece was a 4-byte read");
 
     if (close(efd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
     return EXIT_SUCCESS;
 }

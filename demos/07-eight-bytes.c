@@ -37,6 +37,7 @@
  * Kernel: write size != 8 is EINVAL since Linux 6.9 (before: < 8 only);
  * readv into pieces smaller than 8 works since Linux 5.8.
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -45,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -53,6 +55,95 @@
 static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what the 8-byte writes add: 1..0x7fffffffffffffff (default 7)\n";
+
+/* Adds 'value' to the count: a uint64_t, exactly 8 bytes, the one size a
+ * write to an eventfd may have. Returns what write() returned: 8, or -1 with
+ * errno set (EINVAL for 0xffffffffffffffff, the one value never accepted).
+ * The lesson prints either answer, so the caller decides what is an error. */
+ssize_t add_to_count(int efd, uint64_t value)
+{
+    return write(efd, &value, sizeof value);
+}
+
+/* The wrong sizes, as the lesson tries them; each returns what the call
+ * returned. A write of 4 bytes (the low half of 'value'): always EINVAL. */
+ssize_t write_4_bytes(int efd, uint64_t value)
+{
+    uint32_t four = (uint32_t) value;
+    return write(efd, &four, sizeof four);
+}
+
+/* A write of 16 bytes, 'value' and then 8 zero bytes: EINVAL since Linux
+ * 6.9; before, it returned 8 and added 'value', the first 8 bytes. */
+ssize_t write_16_bytes(int efd, uint64_t value)
+{
+    uint64_t sixteen[2] = { value, 0 };
+    return write(efd, sixteen, sizeof sixteen);
+}
+
+/* The 8 bytes of 'value' handed to writev() in two 4-byte pieces: EINVAL on
+ * every kernel, since eventfd has no write_iter and each piece is a write of
+ * its own. */
+ssize_t writev_4_plus_4(int efd, uint64_t value)
+{
+    unsigned char bytes[8];
+    memcpy(bytes, &value, sizeof bytes);
+    struct iovec halves[2] = { { bytes, 4 }, { bytes + 4, 4 } };
+    return writev(efd, halves, 2);
+}
+
+/* Makes CALL again for as long as it fails with EINTR, and leaves its result
+ * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
+ * library) makes a blocking read fail with EINTR before anything was read.
+ * This lesson's eventfd never blocks (EFD_NONBLOCK), so here that cannot
+ * happen; the reads still follow the rule, so that a copied read keeps it. */
+#define RETRY_ON_EINTR(result, call) \
+    do (result) = (call); while ((result) == -1 && errno == EINTR)
+
+/* Takes the whole count into '*count' and resets it to 0: a read needs a
+ * buffer of at least 8 bytes, and 8 bytes arrive. Returns what read()
+ * returned: 8, or -1 with errno set (EAGAIN at count 0 on a non-blocking
+ * eventfd). */
+ssize_t take_count(int efd, uint64_t *count)
+{
+    ssize_t n;
+    RETRY_ON_EINTR(n, read(efd, count, sizeof *count));
+    return n;
+}
+
+/* The wrong sizes again. A read into 4 bytes: always EINVAL, and the count
+ * stays. */
+ssize_t read_4_bytes(int efd)
+{
+    uint32_t four;
+    ssize_t n;
+    RETRY_ON_EINTR(n, read(efd, &four, sizeof four));
+    return n;
+}
+
+/* A read into 16 bytes: returns 8, the count in the first 8 bytes (stored
+ * in '*count'); a larger buffer is fine. */
+ssize_t read_16_bytes(int efd, uint64_t *count)
+{
+    uint64_t big[2] = { 0, 0 };
+    ssize_t n;
+    RETRY_ON_EINTR(n, read(efd, big, sizeof big));
+    *count = big[0];
+    return n;
+}
+
+/* A readv() into two 4-byte pieces, joined again into '*count': returns 8
+ * since Linux 5.8 (eventfd reads through read_iter, which checks the total
+ * size); EINVAL before (each piece was a 4-byte read). */
+ssize_t readv_4_plus_4(int efd, uint64_t *count)
+{
+    unsigned char bytes[8] = { 0 };
+    struct iovec halves[2] = { { bytes, 4 }, { bytes + 4, 4 } };
+    ssize_t n;
+    RETRY_ON_EINTR(n, readv(efd, halves, 2));
+    memcpy(count, bytes, sizeof *count);
+    return n;
+}
 
 /* Prints one row of the table: the call, its size, the value written or
  * read, what the call returned, errno, and the count that fdinfo shows now.
@@ -64,7 +155,7 @@ static void row(const char *call, const char *bytes, const char *value,
     if (!(result == 8 || (result == -1 && error == EINVAL))) {
         errno = error;
         fprintf(stderr, "unexpected: %s of %s bytes returned %zd\n", call, bytes, result);
-        die(call);
+        err(EXIT_FAILURE, "%s", call);
     }
     char count_text[32];
     if (!fdinfo_field(0, efd, "eventfd-count", count_text, sizeof count_text))
@@ -94,7 +185,7 @@ int main(int argc, char *argv[])
 
     int efd = eventfd(0, EFD_NONBLOCK);
     if (efd == -1)
-        die("eventfd");
+        err(EXIT_FAILURE, "eventfd");
     say("created eventfd fd %d (EFD_NONBLOCK: nothing here can hang)\n", efd);
     show_fdinfo(efd);
     checkpoint("created", efd);
@@ -105,32 +196,23 @@ int main(int argc, char *argv[])
         "count after");
 
     /* --- writes ------------------------------------------------------- */
-    uint32_t four = (uint32_t) value;
-    n = write(efd, &four, sizeof four);
-    row("write", "4", hex(four, 0, text, sizeof text), n, errno, efd);
+    n = write_4_bytes(efd, value);
+    row("write", "4", hex((uint32_t) value, 0, text, sizeof text), n, errno, efd);
 
-    n = write(efd, &value, sizeof value);
+    n = add_to_count(efd, value);
     row("write", "8", hex(value, 0, text, sizeof text), n, errno, efd);
 
-    /* VALUE, then zeros: a kernel that takes only the first 8 bytes adds VALUE. */
-    uint64_t sixteen[2] = { value, 0 };
-    n = write(efd, sixteen, sizeof sixteen);
+    n = write_16_bytes(efd, value);
     row("write", "16", hex(value, 0, text, sizeof text), n, errno, efd);
     bool sixteen_accepted = n == 8;
 
-    uint64_t zero = 0;
-    n = write(efd, &zero, sizeof zero);
+    n = add_to_count(efd, 0);
     row("write", "8", "0x0", n, errno, efd);
 
-    uint64_t all_ones = UINT64_MAX;
-    n = write(efd, &all_ones, sizeof all_ones);
+    n = add_to_count(efd, UINT64_MAX);
     row("write", "8", "0xffffffffffffffff", n, errno, efd);
 
-    /* The 8 bytes of VALUE, handed over in two 4-byte pieces. */
-    unsigned char bytes[8];
-    memcpy(bytes, &value, sizeof bytes);
-    struct iovec halves[2] = { { bytes, 4 }, { bytes + 4, 4 } };
-    n = writev(efd, halves, 2);
+    n = writev_4_plus_4(efd, value);
     row("writev", "4+4", hex(value, 0, text, sizeof text), n, errno, efd);
 
     show_fdinfo(efd);
@@ -138,25 +220,22 @@ int main(int argc, char *argv[])
 
     /* --- reads: each starts from a count of VALUE ------------------- */
     uint64_t received = 0;
-    n = read(efd, &four, sizeof four);
+    n = read_4_bytes(efd);
     row("read", "4", "-", n, errno, efd);
 
-    n = read(efd, &received, sizeof received);             /* takes the whole count */
+    n = take_count(efd, &received);                         /* takes the whole count */
     row("read", "8", hex(received, n, text, sizeof text), n, errno, efd);
 
-    n = write(efd, &value, sizeof value);                   /* refill */
+    n = add_to_count(efd, value);                           /* refill */
     row("write", "8", hex(value, 0, text, sizeof text), n, errno, efd);
 
-    uint64_t big[2] = { 0, 0 };
-    n = read(efd, big, sizeof big);
-    row("read", "16", hex(big[0], n, text, sizeof text), n, errno, efd);
+    n = read_16_bytes(efd, &received);
+    row("read", "16", hex(received, n, text, sizeof text), n, errno, efd);
 
-    n = write(efd, &value, sizeof value);                   /* refill */
+    n = add_to_count(efd, value);                           /* refill */
     row("write", "8", hex(value, 0, text, sizeof text), n, errno, efd);
 
-    memset(bytes, 0, sizeof bytes);
-    n = readv(efd, halves, 2);
-    memcpy(&received, bytes, sizeof received);              /* the two pieces, joined */
+    n = readv_4_plus_4(efd, &received);
     row("readv", "4+4", hex(received, n, text, sizeof text), n, errno, efd);
     bool split_read_works = n == 8;
 
@@ -173,6 +252,6 @@ int main(int argc, char *argv[])
                          : "before Linux 5.8 each piece was a 4-byte read");
 
     if (close(efd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
     return EXIT_SUCCESS;
 }

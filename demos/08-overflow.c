@@ -33,14 +33,18 @@
  * Kernel: any Linux with eventfd (2.6.22); /proc/PID/syscall needs
  * CONFIG_HAVE_ARCH_TRACEHOOK (every common distribution kernel).
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,16 +57,88 @@ static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what the child writes: 1..0xfffffffffffffffd (default 5)\n";
 
-/* What poll() reports for the eventfd right now, without waiting. */
-static short poll_now(int efd)
+/* What poll() reports for the eventfd right now, without waiting (timeout 0):
+ * POLLOUT while a write of 1 would not block, that is while the count is
+ * below 0xfffffffffffffffe; POLLIN while it is above 0. Returns the revents
+ * bits, or -1 after a warning (the caller may have a child to end first). */
+int poll_now(int efd)
 {
     struct pollfd p = { .fd = efd, .events = POLLIN | POLLOUT };
-    if (poll(&p, 1, 0) == -1)
-        die("poll");
+    if (poll(&p, 1, 0) == -1) {
+        warn("poll");
+        return -1;
+    }
     return p.revents;
 }
 
-static void show_poll(short revents)
+/* Takes the count to its maximum, 0xfffffffffffffffe, in one write (from
+ * count 0): from there on, a write of anything but 0 has to wait for a read.
+ * Made before any fork: a failure ends the program. */
+void fill_to_max(int efd)
+{
+    uint64_t max = UINT64_MAX - 1;
+    if (write(efd, &max, sizeof max) != sizeof max)
+        err(EXIT_FAILURE, "write");
+}
+
+/* Makes CALL again for as long as it fails with EINTR, and leaves its result
+ * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
+ * library) makes a blocked read, write or waitpid fail with EINTR before
+ * anything was done; the call is simply made again. */
+#define RETRY_ON_EINTR(result, call) \
+    do (result) = (call); while ((result) == -1 && errno == EINTR)
+
+/* Adds 'value' to the count. On a blocking eventfd, a write that would take
+ * the count past 0xfffffffffffffffe sleeps until a read makes room, then
+ * adds. Made in the forked child: a failure ends the child with _exit, not
+ * exit: no atexit handler of the parent runs, and stdio buffers copied from
+ * the parent are not written a second time. */
+void add_waiting_for_room(int efd, uint64_t value)
+{
+    ssize_t written;
+    RETRY_ON_EINTR(written, write(efd, &value, sizeof value));
+    if (written != sizeof value) {
+        warn("write");
+        _exit(EXIT_FAILURE);
+    }
+}
+
+/* Takes the whole count into '*count'; a blocking read at count 0 would wait
+ * for a write. Returns false after a warning. */
+bool take_count(int efd, uint64_t *count)
+{
+    ssize_t n;
+    RETRY_ON_EINTR(n, read(efd, count, sizeof *count));
+    if (n != sizeof *count) {
+        warn("read");
+        return false;
+    }
+    return true;
+}
+
+/* Waits for 'child' to end and stores its wait status. Returns false after
+ * a warning. */
+bool reap(pid_t child, int *status)
+{
+    pid_t reaped;
+    RETRY_ON_EINTR(reaped, waitpid(child, status, 0));
+    if (reaped == -1) {
+        warn("waitpid");
+        return false;
+    }
+    return true;
+}
+
+/* The parent failed while 'child' lives: end it and reap it, so that it is
+ * left neither running (orphaned) nor as a zombie. */
+void stop_child(pid_t child)
+{
+    pid_t reaped;
+    kill(child, SIGKILL);
+    RETRY_ON_EINTR(reaped, waitpid(child, NULL, 0));
+}
+
+static void show_poll(int revents)
 {
     say("poll: %s%s%s\n", revents & POLLIN ? "POLLIN " : "",
         revents & POLLOUT ? "POLLOUT" : "no POLLOUT",
@@ -80,37 +156,39 @@ int main(int argc, char *argv[])
 
     int efd = eventfd(0, 0);
     if (efd == -1)
-        die("eventfd");
+        err(EXIT_FAILURE, "eventfd");
     say("created eventfd fd %d\n", efd);
     show_fdinfo(efd);
-    show_poll(poll_now(efd));
+    int revents = poll_now(efd);
+    if (revents == -1)
+        return EXIT_FAILURE;
+    show_poll(revents);
     checkpoint("created", efd);
 
-    uint64_t fill = EVENTFD_MAX;
-    if (write(efd, &fill, sizeof fill) != sizeof fill)
-        die("write");
-    say("wrote 0x%" PRIx64 " (%" PRIu64 "): the counter is at its maximum\n", fill, fill);
+    fill_to_max(efd);
+    say("wrote 0x%" PRIx64 " (%" PRIu64 "): the counter is at its maximum\n",
+        EVENTFD_MAX, EVENTFD_MAX);
     show_fdinfo(efd);
-    show_poll(poll_now(efd));
+    if ((revents = poll_now(efd)) == -1)
+        return EXIT_FAILURE;
+    show_poll(revents);
     checkpoint("full", efd);
 
     pid_t child = fork();
     switch (child) {
     case -1:
-        die("fork");
+        err(EXIT_FAILURE, "fork");
 
     case 0:                                     /* child: the writer */
         say("calling write(0x%" PRIx64 "): the counter is full, so I will sleep\n", value);
-        ssize_t written;
-        while ((written = write(efd, &value, sizeof value)) == -1 && errno == EINTR)
-            continue;                   /* a signal handler ran: write again */
-        if (written != sizeof value)
-            die("write");
+        add_waiting_for_room(efd, value);
         say("write returned: 0x%" PRIx64 " (%" PRIu64 ") added\n", value, value);
         show_fdinfo(efd);
         checkpoint("write-done", efd);
-        if (close(efd) == -1)
-            die("close");
+        if (close(efd) == -1) {
+            warn("close");
+            _exit(EXIT_FAILURE);                /* a child: _exit, as above */
+        }
         _exit(EXIT_SUCCESS);
 
     default:                                    /* parent */
@@ -119,8 +197,9 @@ int main(int argc, char *argv[])
 
     /* Wait on a condition the kernel reports, never on a guess of time. */
     if (!wait_until_blocked(child, SYS_write, efd, BLOCK_TIMEOUT_MS)) {
-        errno = ETIMEDOUT;
-        die("waiting for the child to block in write()");
+        warn("waiting for the child to block in write()");
+        stop_child(child);
+        return EXIT_FAILURE;
     }
     char syscall_text[256] = "?", wchan[64] = "?";
     proc_text(child, "syscall", syscall_text, sizeof syscall_text);
@@ -129,21 +208,26 @@ int main(int argc, char *argv[])
         "(system call %ld is write on this machine), wchan %s\n",
         (long) child, (long) child, syscall_text, (long) SYS_write, wchan);
     show_fdinfo(efd);
-    show_poll(poll_now(efd));
+    if ((revents = poll_now(efd)) == -1) {
+        stop_child(child);
+        return EXIT_FAILURE;
+    }
+    show_poll(revents);
     checkpoint("writer-blocked", efd);
 
     /* Draining the count makes room: the sleeping write completes. */
     uint64_t received;
-    ssize_t n;
-    while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
-        continue;                       /* a signal handler ran: read again */
-    if (n != sizeof received)
-        die("read");
+    if (!take_count(efd, &received)) {
+        stop_child(child);
+        return EXIT_FAILURE;
+    }
     say("read 0x%" PRIx64 " (%" PRIu64 "): that wakes the writer\n", received, received);
 
     int status;
-    if (waitpid(child, &status, 0) == -1)
-        die("waitpid");
+    if (!reap(child, &status)) {
+        stop_child(child);
+        return EXIT_FAILURE;
+    }
     say("child %ld %s\n", (long) child, describe_status(status));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         /* Its VALUE never arrived: the read below would wait forever. */
@@ -151,18 +235,18 @@ int main(int argc, char *argv[])
         return EXIT_FAILURE;            /* exiting closes efd */
     }
     show_fdinfo(efd);
-    show_poll(poll_now(efd));
+    if ((revents = poll_now(efd)) == -1)
+        return EXIT_FAILURE;
+    show_poll(revents);
     checkpoint("reaped", efd);
 
-    while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
-        continue;                       /* a signal handler ran: read again */
-    if (n != sizeof received)
-        die("read");
+    if (!take_count(efd, &received))
+        return EXIT_FAILURE;
     say("read 0x%" PRIx64 " (%" PRIu64 "): the child's value\n", received, received);
     show_fdinfo(efd);
     checkpoint("emptied", efd);
 
     if (close(efd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
     return EXIT_SUCCESS;
 }

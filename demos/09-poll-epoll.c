@@ -39,9 +39,12 @@
  * Kernel: epoll_create1() since Linux 2.6.27; eventfd-count and the epoll
  * fdinfo "tfd:" lines since 3.8.
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,13 +73,138 @@ static void on_option(int val, const char *arg)
         children = parse_u64(arg, "--children", 1, MAX_CHILDREN);
 }
 
-/* What poll() says about 'efd' right now (timeout 0: no waiting). */
-static short readiness(int efd)
+/* What poll() says about 'efd' right now (timeout 0: no waiting): POLLIN
+ * while the count is above 0, POLLOUT while a write of 1 would not block
+ * (the count is below 0xfffffffffffffffe). Made before any fork: a failure
+ * ends the program. */
+short readiness(int efd)
 {
     struct pollfd pfd = { .fd = efd, .events = POLLIN | POLLOUT };
     if (poll(&pfd, 1, 0) == -1)
-        die("poll");
+        err(EXIT_FAILURE, "poll");
     return pfd.revents;
+}
+
+/* Adds 'value' to the count. Made before any fork: a failure ends the
+ * program. */
+void notify(int efd, uint64_t value)
+{
+    if (write(efd, &value, sizeof value) != sizeof value)
+        err(EXIT_FAILURE, "write");
+}
+
+/* Registers 'fd' with the epoll instance 'epfd' (op EPOLL_CTL_ADD), changes
+ * its registration (EPOLL_CTL_MOD) or removes it (EPOLL_CTL_DEL). 'events'
+ * is what to report: EPOLLIN, plus EPOLLET for edge-triggered. 'data' comes
+ * back unchanged in the epoll_event that epoll_wait() returns for 'fd': a
+ * number of your choice (here the child's), a pointer, or the fd itself.
+ * Made before any fork: a failure ends the program. */
+void set_watch(int epfd, int op, int fd, uint32_t events, uint64_t data)
+{
+    struct epoll_event event = { .events = events, .data.u64 = data };
+    if (epoll_ctl(epfd, op, fd, &event) == -1)
+        err(EXIT_FAILURE, "epoll_ctl %s",
+            op == EPOLL_CTL_ADD ? "ADD" : op == EPOLL_CTL_MOD ? "MOD" : "DEL");
+}
+
+/* How many registered descriptors epoll_wait() reports ready at this moment
+ * (timeout 0: no waiting). Made before any fork: a failure ends the program. */
+int ready_now(int epfd)
+{
+    struct epoll_event event;
+    int n = epoll_wait(epfd, &event, 1, 0);
+    if (n == -1)
+        err(EXIT_FAILURE, "epoll_wait");
+    return n;
+}
+
+/* Child number 'n' (1..count): adds n to its own eventfd, efds[n - 1], then
+ * closes every descriptor it inherited and exits. A forked child ends with
+ * _exit, not exit: no atexit handler of the parent runs, and stdio buffers
+ * copied from the parent are not written a second time. */
+_Noreturn void signal_parent(int epfd, const int *efds, size_t count, size_t n)
+{
+    uint64_t value = n;
+    if (write(efds[n - 1], &value, sizeof value) != sizeof value) {
+        warn("write");
+        _exit(EXIT_FAILURE);
+    }
+    for (size_t i = 0; i < count; i++)
+        if (close(efds[i]) == -1) {
+            warn("close");
+            _exit(EXIT_FAILURE);
+        }
+    if (close(epfd) == -1) {
+        warn("close");
+        _exit(EXIT_FAILURE);
+    }
+    _exit(EXIT_SUCCESS);
+}
+
+/* Makes CALL again for as long as it fails with EINTR, and leaves its result
+ * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
+ * library) makes a blocked read or waitpid fail with EINTR; epoll_wait fails
+ * so after any handler, and after a stop and continue too (signal(7)). */
+#define RETRY_ON_EINTR(result, call) \
+    do (result) = (call); while ((result) == -1 && errno == EINTR)
+
+/* Takes the whole count into '*count'. The parent reads while children live,
+ * so a failure is not the end of the program: warns, returns false. */
+bool take_count(int efd, uint64_t *count)
+{
+    ssize_t n;
+    RETRY_ON_EINTR(n, read(efd, count, sizeof *count));
+    if (n != sizeof *count) {
+        warn("read");
+        return false;
+    }
+    return true;
+}
+
+/* Waits until at least one descriptor registered with 'epfd' is ready, at
+ * most 'timeout_ms', and fills events[0..ready-1]; each one's data is what
+ * set_watch() stored for it. Returns how many are ready, or -1 after a
+ * warning, also when the time ran out (ETIMEDOUT: nobody signalled). */
+int wait_for_signals(int epfd, struct epoll_event *events, int max, int timeout_ms)
+{
+    int ready;
+    RETRY_ON_EINTR(ready, epoll_wait(epfd, events, max, timeout_ms));
+    if (ready == 0) {
+        errno = ETIMEDOUT;
+        warn("epoll_wait: nobody signalled");
+        return -1;
+    }
+    if (ready == -1)
+        warn("epoll_wait");
+    return ready;
+}
+
+/* Waits for 'child' to end and stores its wait status. Returns false after
+ * a warning. */
+bool reap(pid_t child, int *status)
+{
+    pid_t reaped;
+    RETRY_ON_EINTR(reaped, waitpid(child, status, 0));
+    if (reaped == -1) {
+        warn("waitpid");
+        return false;
+    }
+    return true;
+}
+
+/* The parent failed while children live: end each one (SIGKILL) and reap
+ * it, so that none is left running (orphaned) or as a zombie. pids[i] == 0
+ * is no child. */
+void stop_children(const pid_t *pids, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (pids[i] > 0)
+            kill(pids[i], SIGKILL);
+    for (size_t i = 0; i < count; i++) {
+        pid_t reaped;
+        if (pids[i] > 0)
+            RETRY_ON_EINTR(reaped, waitpid(pids[i], NULL, 0));
+    }
 }
 
 static void report_readiness(int efd)
@@ -93,30 +221,143 @@ static void report_readiness(int efd)
         revents & POLLOUT ? "writable" : "not writable (a write of 1 would block)");
 }
 
-/* epoll_wait() with timeout 0: how many events are ready at this moment. */
-static int ready_now(int epfd)
+/* Part 1: readiness as poll() reports it, at count 0, 1 and the maximum.
+ * Returns the eventfd, emptied again, for part 2. */
+static int show_poll_readiness(void)
 {
-    struct epoll_event event;
-    int n = epoll_wait(epfd, &event, 1, 0);
-    if (n == -1)
-        die("epoll_wait");
-    return n;
+    int efd = eventfd(0, 0);
+    if (efd == -1)
+        err(EXIT_FAILURE, "eventfd");
+    say("created eventfd fd %d\n", efd);
+    report_readiness(efd);
+    checkpoint("created", efd);
+
+    notify(efd, 1);
+    report_readiness(efd);
+    notify(efd, EVENTFD_MAX - 1);
+    report_readiness(efd);
+    show_fdinfo(efd);
+    checkpoint("full", efd);
+    uint64_t value;
+    if (!take_count(efd, &value))
+        exit(EXIT_FAILURE);
+    say("read 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
+    report_readiness(efd);
+    return efd;
 }
 
-/* Child number 'n' (1..count): signals the parent once, on its own eventfd. */
-static _Noreturn void signal_parent(int epfd, const int *efds, size_t count, size_t n)
+/* Part 2: level-triggered, then edge-triggered epoll on the same eventfd,
+ * which it closes. Returns the epoll instance, for part 3. */
+static int show_level_and_edge(int efd)
 {
-    uint64_t value = n;
-    say("I am child number %zu: writing %" PRIu64 " to my eventfd, fd %d\n",
-        n, value, efds[n - 1]);
-    if (write(efds[n - 1], &value, sizeof value) != sizeof value)
-        die("write");
+    int epfd = epoll_create1(0);
+    if (epfd == -1)
+        err(EXIT_FAILURE, "epoll_create1");
+    set_watch(epfd, EPOLL_CTL_ADD, efd, EPOLLIN, 0);
+    say("created epoll instance fd %d, registered fd %d level-triggered (EPOLLIN)\n",
+        epfd, efd);
+    uint64_t value;
+    notify(efd, 1);
+    say("wrote 1; epoll_wait(timeout 0) reports %d ready\n", ready_now(epfd));
+    say("not read yet; epoll_wait(timeout 0) reports %d ready again (level-triggered)\n",
+        ready_now(epfd));
+    if (!take_count(efd, &value))
+        exit(EXIT_FAILURE);
+    say("read %" PRIu64 "; epoll_wait(timeout 0) reports %d ready: count 0\n",
+        value, ready_now(epfd));
+
+    set_watch(epfd, EPOLL_CTL_MOD, efd, EPOLLIN | EPOLLET, 0);
+    say("switched fd %d to edge-triggered (EPOLLIN|EPOLLET)\n", efd);
+    notify(efd, 1);
+    say("wrote 1; epoll_wait(timeout 0) reports %d ready\n", ready_now(epfd));
+    say("not read yet; epoll_wait(timeout 0) reports %d ready (edge-triggered: "
+        "no new write, no new event)\n", ready_now(epfd));
+    notify(efd, 1);
+    say("wrote 1 more, count already non-zero; epoll_wait(timeout 0) reports %d ready: "
+        "every write is a new edge\n", ready_now(epfd));
+    show_fdinfo(efd);
+    checkpoint("second-write", efd);
+    if (!take_count(efd, &value))
+        exit(EXIT_FAILURE);
+    say("read %" PRIu64 ": both writes, one count\n", value);
+    set_watch(epfd, EPOLL_CTL_DEL, efd, 0, 0);
+    if (close(efd) == -1)
+        err(EXIT_FAILURE, "close");
+    return epfd;
+}
+
+/* Part 3: one eventfd per child, all registered with the epoll instance;
+ * data.u64 (the whole union: no stray bytes) carries the child's number back
+ * out of epoll_wait(). Returns the lesson's exit status. */
+static int hear_children(int epfd, size_t count)
+{
+    int efds[MAX_CHILDREN] = { 0 };
+    pid_t pids[MAX_CHILDREN] = { 0 };
+    for (size_t i = 0; i < count; i++) {
+        efds[i] = eventfd(0, 0);
+        if (efds[i] == -1)
+            err(EXIT_FAILURE, "eventfd");
+        set_watch(epfd, EPOLL_CTL_ADD, efds[i], EPOLLIN, i + 1);
+        say("eventfd fd %d registered with epoll fd %d, data.u64 = %zu (child number %zu)\n",
+            efds[i], epfd, i + 1, i + 1);
+    }
+    checkpoint("registered", efds[0]);
+
+    for (size_t i = 0; i < count; i++) {
+        pids[i] = fork();
+        switch (pids[i]) {
+        case -1:
+            warn("fork");
+            stop_children(pids, i);
+            return EXIT_FAILURE;
+        case 0:
+            say("I am child number %zu: writing %zu to my eventfd, fd %d\n",
+                i + 1, i + 1, efds[i]);
+            signal_parent(epfd, efds, count, i + 1);
+        default:
+            break;
+        }
+    }
+
+    struct epoll_event events[MAX_CHILDREN];
+    size_t heard = 0;
+    while (heard < count) {
+        int ready = wait_for_signals(epfd, events, (int) count, HEAR_TIMEOUT_MS);
+        if (ready == -1) {
+            stop_children(pids, count);
+            return EXIT_FAILURE;
+        }
+        for (int j = 0; j < ready; j++) {
+            uint64_t n = events[j].data.u64, value;
+            if (!take_count(efds[n - 1], &value)) {
+                stop_children(pids, count);
+                return EXIT_FAILURE;
+            }
+            say("epoll_wait: data.u64 = %" PRIu64 ", so child number %" PRIu64
+                " (pid %ld) signalled; read %" PRIu64 " from fd %d\n",
+                n, n, (long) pids[n - 1], value, efds[n - 1]);
+            heard++;
+        }
+    }
+
+    int failures = 0;
+    for (size_t i = 0; i < count; i++) {
+        int status;
+        if (!reap(pids[i], &status)) {
+            stop_children(pids + i, count - i);
+            return EXIT_FAILURE;
+        }
+        say("child number %zu (pid %ld) %s\n", i + 1, (long) pids[i], describe_status(status));
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failures++;
+    }
+    say("heard from all %zu children\n", count);
+    checkpoint("reaped", efds[0]);
+
     for (size_t i = 0; i < count; i++)
         if (close(efds[i]) == -1)
-            die("close");
-    if (close(epfd) == -1)
-        die("close");
-    _exit(EXIT_SUCCESS);
+            err(EXIT_FAILURE, "close");
+    return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 int main(int argc, char *argv[])
@@ -129,149 +370,10 @@ int main(int argc, char *argv[])
     if (argc > first_operand)
         usage_error("too many arguments");
 
-    /* 1. Readiness, as poll() reports it. */
-    int efd = eventfd(0, 0);
-    if (efd == -1)
-        die("eventfd");
-    say("created eventfd fd %d\n", efd);
-    report_readiness(efd);
-    checkpoint("created", efd);
-
-    uint64_t one = 1, rest = EVENTFD_MAX - 1, value;
-    ssize_t got;
-    if (write(efd, &one, sizeof one) != sizeof one)
-        die("write");
-    report_readiness(efd);
-    if (write(efd, &rest, sizeof rest) != sizeof rest)
-        die("write");
-    report_readiness(efd);
-    show_fdinfo(efd);
-    checkpoint("full", efd);
-    while ((got = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
-        continue;                       /* a signal handler ran: read again */
-    if (got != sizeof value)
-        die("read");
-    say("read 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
-    report_readiness(efd);
-
-    /* 2. Level-triggered, then edge-triggered epoll on the same eventfd. */
-    int epfd = epoll_create1(0);
-    if (epfd == -1)
-        die("epoll_create1");
-    struct epoll_event event = { .events = EPOLLIN, .data.fd = efd };
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, efd, &event) == -1)
-        die("epoll_ctl ADD");
-    say("created epoll instance fd %d, registered fd %d level-triggered (EPOLLIN)\n",
-        epfd, efd);
-    if (write(efd, &one, sizeof one) != sizeof one)
-        die("write");
-    say("wrote 1; epoll_wait(timeout 0) reports %d ready\n", ready_now(epfd));
-    say("not read yet; epoll_wait(timeout 0) reports %d ready again (level-triggered)\n",
-        ready_now(epfd));
-    while ((got = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
-        continue;                       /* a signal handler ran: read again */
-    if (got != sizeof value)
-        die("read");
-    say("read %" PRIu64 "; epoll_wait(timeout 0) reports %d ready: count 0\n",
-        value, ready_now(epfd));
-
-    event.events = EPOLLIN | EPOLLET;
-    if (epoll_ctl(epfd, EPOLL_CTL_MOD, efd, &event) == -1)
-        die("epoll_ctl MOD");
-    say("switched fd %d to edge-triggered (EPOLLIN|EPOLLET)\n", efd);
-    if (write(efd, &one, sizeof one) != sizeof one)
-        die("write");
-    say("wrote 1; epoll_wait(timeout 0) reports %d ready\n", ready_now(epfd));
-    say("not read yet; epoll_wait(timeout 0) reports %d ready (edge-triggered: "
-        "no new write, no new event)\n", ready_now(epfd));
-    if (write(efd, &one, sizeof one) != sizeof one)
-        die("write");
-    say("wrote 1 more, count already non-zero; epoll_wait(timeout 0) reports %d ready: "
-        "every write is a new edge\n", ready_now(epfd));
-    show_fdinfo(efd);
-    checkpoint("second-write", efd);
-    while ((got = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
-        continue;                       /* a signal handler ran: read again */
-    if (got != sizeof value)
-        die("read");
-    say("read %" PRIu64 ": both writes, one count\n", value);
-    if (epoll_ctl(epfd, EPOLL_CTL_DEL, efd, NULL) == -1)
-        die("epoll_ctl DEL");
-    if (close(efd) == -1)
-        die("close");
-
-    /* 3. One eventfd per child, all registered with the epoll instance;
-     *    data.u64 (the whole union: no stray bytes) carries the child's
-     *    number back out of epoll_wait(). */
-    size_t count = (size_t) children;
-    int efds[MAX_CHILDREN] = { 0 };
-    pid_t pids[MAX_CHILDREN] = { 0 };
-    for (size_t i = 0; i < count; i++) {
-        efds[i] = eventfd(0, 0);
-        if (efds[i] == -1)
-            die("eventfd");
-        struct epoll_event child_event = { .events = EPOLLIN, .data.u64 = i + 1 };
-        if (epoll_ctl(epfd, EPOLL_CTL_ADD, efds[i], &child_event) == -1)
-            die("epoll_ctl ADD");
-        say("eventfd fd %d registered with epoll fd %d, data.u64 = %zu (child number %zu)\n",
-            efds[i], epfd, i + 1, i + 1);
-    }
-    checkpoint("registered", efds[0]);
-
-    for (size_t i = 0; i < count; i++) {
-        pids[i] = fork();
-        switch (pids[i]) {
-        case -1:
-            die("fork");
-        case 0:
-            signal_parent(epfd, efds, count, i + 1);
-        default:
-            break;
-        }
-    }
-
-    struct epoll_event events[MAX_CHILDREN];
-    size_t heard = 0;
-    while (heard < count) {
-        int ready;
-        while ((ready = epoll_wait(epfd, events, (int) count, HEAR_TIMEOUT_MS)) == -1
-               && errno == EINTR)
-            continue;                   /* a signal, or a stop and continue: wait again */
-        if (ready == -1)
-            die("epoll_wait");
-        if (ready == 0) {
-            errno = ETIMEDOUT;
-            die("epoll_wait: a child never signalled");
-        }
-        for (int j = 0; j < ready; j++) {
-            uint64_t n = events[j].data.u64;
-            while ((got = read(efds[n - 1], &value, sizeof value)) == -1 && errno == EINTR)
-                continue;               /* a signal handler ran: read again */
-            if (got != sizeof value)
-                die("read");
-            say("epoll_wait: data.u64 = %" PRIu64 ", so child number %" PRIu64
-                " (pid %ld) signalled; read %" PRIu64 " from fd %d\n",
-                n, n, (long) pids[n - 1], value, efds[n - 1]);
-            heard++;
-        }
-    }
-
-    int failures = 0;
-    for (size_t i = 0; i < count; i++) {
-        int status;
-        if (waitpid(pids[i], &status, 0) == -1)
-            die("waitpid");
-        say("child number %zu (pid %ld) %s\n", i + 1, (long) pids[i], describe_status(status));
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            failures++;
-    }
-    say("heard from all %zu children\n", count);
-    checkpoint("reaped", efds[0]);
-
-    for (size_t i = 0; i < count; i++)
-        if (close(efds[i]) == -1)
-            die("close");
+    int efd = show_poll_readiness();
+    int epfd = show_level_and_edge(efd);
+    int status = hear_children(epfd, (size_t) children);
     if (close(epfd) == -1)
-        die("close");
-    return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        err(EXIT_FAILURE, "close");
+    return status;
 }

@@ -34,17 +34,20 @@
  *
  * Kernel: EFD_CLOEXEC since Linux 2.6.27; eventfd-id since 5.2.
  */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,38 +59,50 @@ static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what the exec'd helper writes: 1..0xfffffffffffffffe (default 1)\n";
 
-/* DIRECTORY-OF-THIS-PROGRAM/helpers/efd-notify, whatever the current directory. */
-static void find_helper(char *path, size_t size)
+/* DIRECTORY-OF-THIS-PROGRAM/helpers/efd-notify, whatever the current
+ * directory. Made before any fork: a failure ends the program. */
+void find_helper(char *path, size_t size)
 {
     char self[PATH_MAX];
     ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
     if (length == -1)
-        die("readlink /proc/self/exe");
+        err(EXIT_FAILURE, "readlink /proc/self/exe");
     self[length] = '\0';
     if ((size_t) snprintf(path, size, "%s/helpers/efd-notify", dirname(self)) >= size) {
         errno = ENAMETOOLONG;
-        die("snprintf helper path");
+        err(EXIT_FAILURE, "snprintf helper path");
     }
     if (access(path, X_OK) == -1)
-        die("access build/helpers/efd-notify (run make)");
+        err(EXIT_FAILURE, "access build/helpers/efd-notify (run make)");
 }
 
-static void show_cloexec(int efd)
+/* An eventfd that a program this process execs keeps, under the same
+ * number: exec replaces the program, not the open descriptors. */
+int inherited_eventfd(void)
 {
-    char flags[32] = "?";
-    fdinfo_field(0, efd, "flags", flags, sizeof flags);
-    int fd_flags = fcntl(efd, F_GETFD);
-    if (fd_flags == -1)
-        die("fcntl F_GETFD");
-    bool octal_bit = strtoul(flags, NULL, 8) & 02000000;
-    say("fd %d: fdinfo flags %s, close-on-exec bit 02000000 %s; fcntl(F_GETFD) says %s\n",
-        efd, flags, octal_bit ? "set" : "clear",
-        fd_flags & FD_CLOEXEC ? "FD_CLOEXEC" : "0 (no FD_CLOEXEC)");
+    int efd = eventfd(0, 0);
+    if (efd == -1)
+        err(EXIT_FAILURE, "eventfd");
+    return efd;
 }
 
-/* Forks a child that execs the helper with the eventfd's number and VALUE;
- * reaps it and returns its wait status. */
-static int run_helper(const char *helper, int efd, uint64_t value, bool pause)
+/* An eventfd that exec closes: EFD_CLOEXEC sets close-on-exec at creation,
+ * so no program this process (or its child) execs can hold it, even for a
+ * moment. Use it for every eventfd that a program you exec must not get. */
+int private_eventfd(void)
+{
+    int efd = eventfd(0, EFD_CLOEXEC);
+    if (efd == -1)
+        err(EXIT_FAILURE, "eventfd");
+    return efd;
+}
+
+/* In the forked child: replaces this program with 'helper', which learns
+ * the eventfd's number from its command line ("HELPER [--pause] FD VALUE").
+ * execv() returns only on failure; then the child ends with _exit, not exit:
+ * no atexit handler of the parent runs, and stdio buffers copied from the
+ * parent are not written a second time. */
+_Noreturn void exec_notifier(const char *helper, int efd, uint64_t value, bool pause)
 {
     char fd_text[16], value_text[24];
     snprintf(fd_text, sizeof fd_text, "%d", efd);
@@ -98,21 +113,84 @@ static int run_helper(const char *helper, int efd, uint64_t value, bool pause)
         args[2] = fd_text;
         args[3] = value_text;
     }
+    execv(helper, args);
+    warn("execv");
+    _exit(EXIT_FAILURE);
+}
 
+/* Makes CALL again for as long as it fails with EINTR, and leaves its result
+ * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
+ * library) makes a blocked read or waitpid fail with EINTR before anything
+ * was done; the call is simply made again. */
+#define RETRY_ON_EINTR(result, call) \
+    do (result) = (call); while ((result) == -1 && errno == EINTR)
+
+/* Waits for 'child' to end and stores its wait status. Returns false after
+ * a warning: the caller still has the child to end. */
+bool reap(pid_t child, int *status)
+{
+    pid_t reaped;
+    RETRY_ON_EINTR(reaped, waitpid(child, status, 0));
+    if (reaped == -1) {
+        warn("waitpid");
+        return false;
+    }
+    return true;
+}
+
+/* The parent failed while 'child' lives: end it and reap it, so that it is
+ * left neither running (orphaned) nor as a zombie. */
+void stop_child(pid_t child)
+{
+    pid_t reaped;
+    kill(child, SIGKILL);
+    RETRY_ON_EINTR(reaped, waitpid(child, NULL, 0));
+}
+
+/* Takes the whole count. Called once the child is reaped, when no child is
+ * left to orphan: a failure ends the program. */
+uint64_t take_count(int efd)
+{
+    uint64_t count;
+    ssize_t n;
+    RETRY_ON_EINTR(n, read(efd, &count, sizeof count));
+    if (n != sizeof count)
+        err(EXIT_FAILURE, "read");
+    return count;
+}
+
+static void show_cloexec(int efd)
+{
+    char flags[32] = "?";
+    fdinfo_field(0, efd, "flags", flags, sizeof flags);
+    int fd_flags = fcntl(efd, F_GETFD);
+    if (fd_flags == -1)
+        err(EXIT_FAILURE, "fcntl F_GETFD");
+    bool octal_bit = strtoul(flags, NULL, 8) & 02000000;
+    say("fd %d: fdinfo flags %s, close-on-exec bit 02000000 %s; fcntl(F_GETFD) says %s\n",
+        efd, flags, octal_bit ? "set" : "clear",
+        fd_flags & FD_CLOEXEC ? "FD_CLOEXEC" : "0 (no FD_CLOEXEC)");
+}
+
+/* Forks a child that execs the helper with the eventfd's number and VALUE;
+ * reaps it and returns its wait status. */
+static int run_helper(const char *helper, int efd, uint64_t value, bool pause)
+{
     pid_t child = fork();
     switch (child) {
     case -1:
-        die("fork");
+        err(EXIT_FAILURE, "fork");
     case 0:
-        say("exec %s %s %s\n", helper, fd_text, value_text);
-        execv(helper, args);
-        die("execv");
+        say("exec %s %d %" PRIu64 "\n", helper, efd, value);
+        exec_notifier(helper, efd, value, pause);
     default:
         break;
     }
     int status;
-    if (waitpid(child, &status, 0) == -1)
-        die("waitpid");
+    if (!reap(child, &status)) {
+        stop_child(child);
+        exit(EXIT_FAILURE);
+    }
     say("helper %ld %s\n", (long) child, describe_status(status));
     return status;
 }
@@ -130,9 +208,7 @@ int main(int argc, char *argv[])
     find_helper(helper, sizeof helper);
 
     /* 1. Without EFD_CLOEXEC: the exec'd helper inherits the eventfd. */
-    int efd = eventfd(0, 0);
-    if (efd == -1)
-        die("eventfd");
+    int efd = inherited_eventfd();
     say("created eventfd fd %d without EFD_CLOEXEC\n", efd);
     show_cloexec(efd);
     checkpoint("created", efd);
@@ -140,24 +216,17 @@ int main(int argc, char *argv[])
     int status = run_helper(helper, efd, value, pause);
     bool inherited_ok = WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SUCCESS;
     if (inherited_ok) {
-        uint64_t received;
-        ssize_t n;
-        while ((n = read(efd, &received, sizeof received)) == -1 && errno == EINTR)
-            continue;                   /* a signal handler ran: read again */
-        if (n != sizeof received)
-            die("read");
+        uint64_t received = take_count(efd);
         say("read 0x%" PRIx64 " (%" PRIu64 "): the exec'd program notified me\n",
             received, received);
     }
     show_fdinfo(efd);
     checkpoint("notified", efd);
     if (close(efd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
 
     /* 2. With EFD_CLOEXEC: exec closes it; the same number means nothing. */
-    int cloexec_efd = eventfd(0, EFD_CLOEXEC);
-    if (cloexec_efd == -1)
-        die("eventfd");
+    int cloexec_efd = private_eventfd();
     say("created eventfd fd %d with EFD_CLOEXEC\n", cloexec_efd);
     show_cloexec(cloexec_efd);
     checkpoint("created-cloexec", cloexec_efd);
@@ -170,7 +239,7 @@ int main(int argc, char *argv[])
     show_fdinfo(cloexec_efd);
     checkpoint("not-notified", cloexec_efd);
     if (close(cloexec_efd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
 
     return inherited_ok && closed_ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

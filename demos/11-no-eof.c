@@ -38,9 +38,11 @@
  * Kernel: pidfd_open() since Linux 5.3 (without it the lesson says so and
  * reaps the writer with waitpid() instead).
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,13 +51,11 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "course.h"
 
 #define NOTIFICATIONS 3
-#define SENTINEL (UINT64_C(1) << 32)   /* more than any sum of ordinary notifications */
 
 static const char usage[] =
     "[--pause] [--timeout MS]\n"
@@ -70,8 +70,10 @@ static void on_option(int val, const char *arg)
         timeout_ms = parse_u64(arg, "--timeout", 1, 10000);
 }
 
-/* pidfd_open(2) has no glibc wrapper before 2.36. */
-static int open_pidfd(pid_t pid)
+/* A descriptor that becomes readable when process 'pid' (a child of ours)
+ * exits, however it ends. pidfd_open(2) has no glibc wrapper before 2.36.
+ * Returns -1 with errno set: ENOSYS before Linux 5.3. */
+int open_pidfd(pid_t pid)
 {
 #ifdef SYS_pidfd_open
     return (int) syscall(SYS_pidfd_open, pid, 0);
@@ -82,53 +84,315 @@ static int open_pidfd(pid_t pid)
 #endif
 }
 
-/* A writer: 'count' notifications of 1, then 'last' unless it is 0; exits. */
-static _Noreturn void notify(int efd, int count, uint64_t last)
+/* A writer, in a forked child: 'count' notifications of 1, then 'last'
+ * unless it is 0, then it exits. A forked child ends with _exit, not exit,
+ * also after a failure: no atexit handler of the parent runs, and stdio
+ * buffers copied from the parent are not written a second time. */
+_Noreturn void notify_and_exit(int efd, int count, uint64_t last)
 {
-    say("writing %d notification%s of 1, %s, then exiting\n", count, count == 1 ? "" : "s",
-        last != 0 ? "then the sentinel" : "no sentinel");
     uint64_t one = 1;
     for (int i = 0; i < count; i++)
-        if (write(efd, &one, sizeof one) != sizeof one)
-            die("write");
-    if (last != 0 && write(efd, &last, sizeof last) != sizeof last)
-        die("write");
-    if (close(efd) == -1)
-        die("close");
+        if (write(efd, &one, sizeof one) != sizeof one) {
+            warn("write");
+            _exit(EXIT_FAILURE);
+        }
+    if (last != 0 && write(efd, &last, sizeof last) != sizeof last) {
+        warn("write");
+        _exit(EXIT_FAILURE);
+    }
+    if (close(efd) == -1) {
+        warn("close");
+        _exit(EXIT_FAILURE);
+    }
     _exit(EXIT_SUCCESS);
 }
 
-static int reap(pid_t child)
+/* In a forked child: one byte into the pipe, then the write end is closed:
+ * the last write end closed is the pipe's end of file. A failure ends the
+ * child with _exit, as above. */
+void send_byte_and_close(int write_end)
+{
+    char byte = 'x';
+    if (write(write_end, &byte, 1) != 1) {
+        warn("write");
+        _exit(EXIT_FAILURE);
+    }
+    if (close(write_end) == -1) {
+        warn("close");
+        _exit(EXIT_FAILURE);
+    }
+}
+
+/* Makes CALL again for as long as it fails with EINTR, and leaves its result
+ * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
+ * library) makes a blocked read or waitpid fail with EINTR; poll fails so
+ * after any handler, and after a stop and continue too (signal(7)). */
+#define RETRY_ON_EINTR(result, call) \
+    do (result) = (call); while ((result) == -1 && errno == EINTR)
+
+/* Takes the whole count into '*count'; at count 0 it waits for a write. The
+ * parent reads while a writer lives, so a failure is not the end of the
+ * program: warns, returns false. */
+bool take_count(int efd, uint64_t *count)
+{
+    ssize_t n;
+    RETRY_ON_EINTR(n, read(efd, count, sizeof *count));
+    if (n != sizeof *count) {
+        warn("read");
+        return false;
+    }
+    return true;
+}
+
+/* The timeout remedy: waits at most 'timeout_ms' for 'fd' to become
+ * readable, so that a reader with no writer left wakes up and can decide for
+ * itself. Stores poll()'s revents in '*revents'. Returns 1 (readable), 0
+ * (time ran out), or -1 after a warning. After a signal the wait starts
+ * again, whole: the timeout is a bound, not a measurement. */
+int wait_readable(int fd, int timeout_ms, short *revents)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    int ready;
+    RETRY_ON_EINTR(ready, poll(&pfd, 1, timeout_ms));
+    if (ready == -1)
+        warn("poll");
+    *revents = pfd.revents;
+    return ready;
+}
+
+/* The sentinel remedy: the writer's last word is SENTINEL, a value that no
+ * sum of ordinary notifications reaches (writes add up, so one read may
+ * return some notifications and the sentinel together). Reads until it
+ * comes; stores how many ordinary notifications came in '*notifications'.
+ * Returns false after a warning. A writer that dies before its sentinel
+ * leaves this loop waiting forever: the pidfd remedy has no such gap. */
+#define SENTINEL (UINT64_C(1) << 32)
+
+bool read_until_sentinel(int efd, uint64_t *notifications)
+{
+    uint64_t value;
+    *notifications = 0;
+    do {
+        if (!take_count(efd, &value))
+            return false;
+        *notifications += value % SENTINEL;
+    } while (value < SENTINEL);
+    return true;
+}
+
+/* The pidfd remedy: polls the eventfd together with a pidfd of the writer.
+ * Whatever the eventfd counts is read first; the loop ends only when the
+ * writer has exited and nothing is left to read: an exited writer writes no
+ * more, and a write made just before the exit is not lost. Stores the sum
+ * of what was read in '*notifications'. Returns false after a warning. */
+bool read_until_exit(int efd, int pidfd, uint64_t *notifications)
+{
+    struct pollfd fds[2] = {
+        { .fd = efd, .events = POLLIN },
+        { .fd = pidfd, .events = POLLIN },   /* readable once the child exits */
+    };
+    *notifications = 0;
+    for (;;) {
+        int ready;
+        RETRY_ON_EINTR(ready, poll(fds, 2, -1));
+        if (ready == -1) {
+            warn("poll");
+            return false;
+        }
+        if (fds[0].revents & POLLIN) {
+            uint64_t value;
+            if (!take_count(efd, &value))
+                return false;
+            *notifications += value;
+            continue;
+        }
+        if (fds[1].revents & POLLIN)
+            return true;
+    }
+}
+
+/* read() on the pipe: the bytes that wait, or 0 at end of file, once no
+ * write end is left open. Returns -1 after a warning. */
+ssize_t read_pipe(int read_end, void *buffer, size_t size)
+{
+    ssize_t got;
+    RETRY_ON_EINTR(got, read(read_end, buffer, size));
+    if (got == -1)
+        warn("read");
+    return got;
+}
+
+/* Waits for 'child' to end and stores its wait status. Returns false after
+ * a warning: the caller still has the child to end. */
+bool reap(pid_t child, int *status)
+{
+    pid_t reaped;
+    RETRY_ON_EINTR(reaped, waitpid(child, status, 0));
+    if (reaped == -1) {
+        warn("waitpid");
+        return false;
+    }
+    return true;
+}
+
+/* The parent failed while 'child' lives: end it and reap it, so that it is
+ * left neither running (orphaned) nor as a zombie. */
+void stop_child(pid_t child)
+{
+    pid_t reaped;
+    kill(child, SIGKILL);
+    RETRY_ON_EINTR(reaped, waitpid(child, NULL, 0));
+}
+
+/* Reaps the writer and says how it ended. Returns 0 if it exited with
+ * status 0, else 1. If the reap fails, ends the writer and exits 1. */
+static int reap_writer(pid_t child)
 {
     int status;
-    if (waitpid(child, &status, 0) == -1)
-        die("waitpid");
+    if (!reap(child, &status)) {
+        stop_child(child);
+        exit(EXIT_FAILURE);
+    }
     say("writer %ld %s\n", (long) child, describe_status(status));
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
-/* Milliseconds on the monotonic clock, for a deadline. */
-static int64_t now_ms(void)
+/* Part 1: one writer, on a pipe and on the eventfd; it exits. The pipe says
+ * end of file, the eventfd says nothing. Returns the failures seen. */
+static int show_no_eof(int pipefd[2], int efd)
 {
-    struct timespec now;
-    if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
-        die("clock_gettime");
-    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    pid_t child = fork();
+    switch (child) {
+    case -1:
+        err(EXIT_FAILURE, "fork");
+    case 0:
+        say("writing one byte to the pipe\n");
+        if (close(pipefd[0]) == -1) {
+            warn("close");
+            _exit(EXIT_FAILURE);                /* a child: _exit, as above */
+        }
+        send_byte_and_close(pipefd[1]);
+        say("writing 1 notification of 1, no sentinel, then exiting\n");
+        notify_and_exit(efd, 1, 0);
+    default:
+        break;
+    }
+    /* The parent's own write end would keep the pipe from ever ending. */
+    if (close(pipefd[1]) == -1) {
+        warn("close");
+        stop_child(child);
+        exit(EXIT_FAILURE);
+    }
+    if (reap_writer(child) != 0) {
+        /* Its notification may be missing: the read below could wait forever. */
+        say("the writer failed, so its notification may be missing: no read\n");
+        exit(EXIT_FAILURE);             /* exiting closes the pipe and efd */
+    }
+
+    char bytes[16];
+    ssize_t got = read_pipe(pipefd[0], bytes, sizeof bytes);
+    if (got == -1)
+        exit(EXIT_FAILURE);
+    say("pipe: read() returned %zd byte%s\n", got, got == 1 ? "" : "s");
+    if ((got = read_pipe(pipefd[0], bytes, sizeof bytes)) == -1)
+        exit(EXIT_FAILURE);
+    say("pipe: read() returned %zd: %s\n", got,
+        got == 0 ? "end of file, no writer is left" : "more data?!");
+
+    uint64_t value;
+    if (!take_count(efd, &value))
+        exit(EXIT_FAILURE);
+    say("eventfd: read() returned %" PRIu64 "\n", value);
+    short revents;
+    int ready = wait_readable(efd, (int) timeout_ms, &revents);
+    if (ready == -1)
+        exit(EXIT_FAILURE);
+    say("eventfd: poll(POLLIN, %" PRIu64 " ms) returned %d, revents 0x%x: %s\n",
+        timeout_ms, ready, (unsigned) revents,
+        ready == 0 ? "no writer is left, yet no end of file; read() would block forever"
+                   : "ready?!");
+    show_fdinfo(efd);
+    checkpoint("writers-gone", efd);
+    if (close(pipefd[0]) == -1)
+        err(EXIT_FAILURE, "close");
+    return ready == 0 ? 0 : 1;
 }
 
-/* poll() that waits at most 'limit_ms' in all: after a signal handler
- * interrupts it (EINTR) it waits only for the time that is left. */
-static int poll_within(struct pollfd *fds, nfds_t count, int limit_ms)
+/* Part 2, a remedy: a sentinel value as the writer's last word. Returns the
+ * failures seen. */
+static int stop_at_sentinel(int efd)
 {
-    int64_t deadline = now_ms() + limit_ms;
-    int left_ms = limit_ms, ready;
-    while ((ready = poll(fds, count, left_ms)) == -1 && errno == EINTR) {
-        int64_t left = deadline - now_ms();
-        left_ms = left > 0 ? (int) left : 0;
+    pid_t child = fork();
+    switch (child) {
+    case -1:
+        err(EXIT_FAILURE, "fork");
+    case 0:
+        say("writing %d notifications of 1, then the sentinel, then exiting\n", NOTIFICATIONS);
+        notify_and_exit(efd, NOTIFICATIONS, SENTINEL);
+    default:
+        break;
     }
-    if (ready == -1)
-        die("poll");
-    return ready;
+    uint64_t notifications;
+    if (!read_until_sentinel(efd, &notifications)) {
+        stop_child(child);
+        exit(EXIT_FAILURE);
+    }
+    say("sentinel: %" PRIu64 " notifications, then the sentinel 0x%" PRIx64 " (%" PRIu64 "): "
+        "the writer is done\n", notifications, SENTINEL, SENTINEL);
+    int failures = reap_writer(child);
+    show_fdinfo(efd);
+    checkpoint("sentinel-seen", efd);
+    return failures;
+}
+
+/* Part 3, a remedy: a pidfd that becomes readable when the writer exits.
+ * Returns the failures seen. */
+static int stop_at_exit(int efd)
+{
+    pid_t child = fork();
+    switch (child) {
+    case -1:
+        err(EXIT_FAILURE, "fork");
+    case 0:
+        say("writing %d notifications of 1, no sentinel, then exiting\n", NOTIFICATIONS);
+        notify_and_exit(efd, NOTIFICATIONS, 0);
+    default:
+        break;
+    }
+    int failures = 0;
+    uint64_t notifications;
+    int pidfd = open_pidfd(child);
+    if (pidfd == -1 && errno != ENOSYS) {
+        warn("pidfd_open");
+        stop_child(child);
+        exit(EXIT_FAILURE);
+    }
+    if (pidfd == -1) {
+        say("pidfd_open: ENOSYS: not available here (it needs Linux 5.3); "
+            "reaping the writer with waitpid() instead\n");
+        if (reap_writer(child) != 0) {
+            /* Its notifications may be missing: the read could wait forever. */
+            say("the writer failed, so its notifications may be missing: no read\n");
+            exit(EXIT_FAILURE);         /* exiting closes efd */
+        }
+        if (!take_count(efd, &notifications))
+            exit(EXIT_FAILURE);
+        say("waitpid: the writer exited; %" PRIu64 " notifications arrived before it did\n",
+            notifications);
+    } else {
+        if (!read_until_exit(efd, pidfd, &notifications)) {
+            stop_child(child);
+            exit(EXIT_FAILURE);
+        }
+        say("pidfd %d: the writer exited; %" PRIu64 " notifications arrived before it did\n",
+            pidfd, notifications);
+        failures = reap_writer(child);
+    }
+    show_fdinfo(efd);
+    checkpoint("exit-seen", efd);
+    if (pidfd != -1 && close(pidfd) == -1)
+        err(EXIT_FAILURE, "close");
+    return failures;
 }
 
 int main(int argc, char *argv[])
@@ -141,165 +405,21 @@ int main(int argc, char *argv[])
     if (argc > first_operand)
         usage_error("too many arguments");
 
-    /* 1. One writer, a pipe and an eventfd; the writer exits. */
     int pipefd[2];
     if (pipe(pipefd) == -1)
-        die("pipe");
+        err(EXIT_FAILURE, "pipe");
     int efd = eventfd(0, 0);
     if (efd == -1)
-        die("eventfd");
+        err(EXIT_FAILURE, "eventfd");
     say("created a pipe (read end fd %d, write end fd %d) and eventfd fd %d\n",
         pipefd[0], pipefd[1], efd);
     checkpoint("created", efd);
 
-    int failures = 0;
-    pid_t child = fork();
-    switch (child) {
-    case -1:
-        die("fork");
-    case 0: {
-        char byte = 'x';
-        say("writing one byte to the pipe\n");
-        if (close(pipefd[0]) == -1)
-            die("close");
-        if (write(pipefd[1], &byte, 1) != 1)
-            die("write");
-        if (close(pipefd[1]) == -1)
-            die("close");
-        notify(efd, 1, 0);
-    }
-    default:
-        break;
-    }
-    /* The parent's own write end would keep the pipe from ever ending. */
-    if (close(pipefd[1]) == -1)
-        die("close");
-    if (reap(child) != 0) {
-        /* Its notification may be missing: the read below could wait forever. */
-        say("the writer failed, so its notification may be missing: no read\n");
-        return EXIT_FAILURE;            /* exiting closes the pipe and efd */
-    }
-
-    char bytes[16];
-    ssize_t got = read(pipefd[0], bytes, sizeof bytes);
-    if (got == -1)
-        die("read");
-    say("pipe: read() returned %zd byte%s\n", got, got == 1 ? "" : "s");
-    got = read(pipefd[0], bytes, sizeof bytes);
-    if (got == -1)
-        die("read");
-    say("pipe: read() returned %zd: %s\n", got,
-        got == 0 ? "end of file, no writer is left" : "more data?!");
-
-    uint64_t value;
-    ssize_t n;
-    while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
-        continue;                       /* a signal handler ran: read again */
-    if (n != sizeof value)
-        die("read");
-    say("eventfd: read() returned %" PRIu64 "\n", value);
-    struct pollfd pfd = { .fd = efd, .events = POLLIN };
-    int ready = poll_within(&pfd, 1, (int) timeout_ms);
-    say("eventfd: poll(POLLIN, %" PRIu64 " ms) returned %d, revents 0x%x: %s\n",
-        timeout_ms, ready, (unsigned) pfd.revents,
-        ready == 0 ? "no writer is left, yet no end of file; read() would block forever"
-                   : "ready?!");
-    if (ready != 0)
-        failures++;
-    show_fdinfo(efd);
-    checkpoint("writers-gone", efd);
-    if (close(pipefd[0]) == -1)
-        die("close");
-
-    /* 2. Remedy: a sentinel value as the writer's last word. */
-    child = fork();
-    switch (child) {
-    case -1:
-        die("fork");
-    case 0:
-        notify(efd, NOTIFICATIONS, SENTINEL);
-    default:
-        break;
-    }
-    /* The sentinel's weakness: a writer that dies before sending it leaves
-     * this loop waiting forever. The pidfd below has no such gap. */
-    uint64_t notifications = 0;
-    bool done = false;
-    while (!done) {
-        while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
-            continue;                   /* a signal handler ran: read again */
-        if (n != sizeof value)
-            die("read");
-        done = value >= SENTINEL;
-        notifications += value % SENTINEL;
-    }
-    say("sentinel: %" PRIu64 " notifications, then the sentinel 0x%" PRIx64 " (%" PRIu64 "): "
-        "the writer is done\n", notifications, SENTINEL, SENTINEL);
-    failures += reap(child);
-    show_fdinfo(efd);
-    checkpoint("sentinel-seen", efd);
-
-    /* 3. Remedy: a pidfd that becomes readable when the writer exits. */
-    child = fork();
-    switch (child) {
-    case -1:
-        die("fork");
-    case 0:
-        notify(efd, NOTIFICATIONS, 0);
-    default:
-        break;
-    }
-    int pidfd = open_pidfd(child);
-    if (pidfd == -1 && errno != ENOSYS)
-        die("pidfd_open");
-    if (pidfd == -1) {
-        say("pidfd_open: ENOSYS: not available here (it needs Linux 5.3); "
-            "reaping the writer with waitpid() instead\n");
-        if (reap(child) != 0) {
-            /* Its notifications may be missing: the read could wait forever. */
-            say("the writer failed, so its notifications may be missing: no read\n");
-            return EXIT_FAILURE;        /* exiting closes efd */
-        }
-        while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
-            continue;                   /* a signal handler ran: read again */
-        if (n != sizeof value)
-            die("read");
-        say("waitpid: the writer exited; %" PRIu64 " notifications arrived before it did\n",
-            value);
-    } else {
-        notifications = 0;
-        struct pollfd fds[2] = {
-            { .fd = efd, .events = POLLIN },
-            { .fd = pidfd, .events = POLLIN },   /* readable once the child exits */
-        };
-        /* Read whatever is counted first; leave only when the writer has
-         * exited and nothing is left to read: it can write no more. */
-        for (;;) {
-            while ((ready = poll(fds, 2, -1)) == -1 && errno == EINTR)
-                continue;               /* a signal handler ran: poll again */
-            if (ready == -1)
-                die("poll");
-            if (fds[0].revents & POLLIN) {
-                while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
-                    continue;           /* a signal handler ran: read again */
-                if (n != sizeof value)
-                    die("read");
-                notifications += value;
-                continue;
-            }
-            if (fds[1].revents & POLLIN)
-                break;
-        }
-        say("pidfd %d: the writer exited; %" PRIu64 " notifications arrived before it did\n",
-            pidfd, notifications);
-        failures += reap(child);
-    }
-    show_fdinfo(efd);
-    checkpoint("exit-seen", efd);
-    if (pidfd != -1 && close(pidfd) == -1)
-        die("close");
+    int failures = show_no_eof(pipefd, efd);
+    failures += stop_at_sentinel(efd);
+    failures += stop_at_exit(efd);
 
     if (close(efd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
     return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

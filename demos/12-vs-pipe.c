@@ -32,14 +32,18 @@
  *
  * Kernel: F_GETPIPE_SZ since Linux 2.6.35; eventfd-count in fdinfo since 3.8.
  */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,13 +55,86 @@ static const char usage[] =
     "[--pause] [N]\n"
     "  N        how many notifications to send both ways: 1..4096 (default 10)\n";
 
+/* In the writer, a forked child: one notification each way. Through the
+ * pipe it is a byte that waits in the pipe's buffer; through the eventfd, 1
+ * added to the count. A failure ends the child with _exit, not exit: no
+ * atexit handler of the parent runs, and stdio buffers copied from the
+ * parent are not written a second time. */
+void notify_both(int pipe_write_end, int efd)
+{
+    char byte = 'n';
+    uint64_t one = 1;
+    if (write(pipe_write_end, &byte, 1) != 1) {
+        warn("write pipe");
+        _exit(EXIT_FAILURE);
+    }
+    if (write(efd, &one, sizeof one) != sizeof one) {
+        warn("write eventfd");
+        _exit(EXIT_FAILURE);
+    }
+}
+
+/* Makes CALL again for as long as it fails with EINTR, and leaves its result
+ * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
+ * library) makes a blocked read or waitpid fail with EINTR before anything
+ * was done; the call is simply made again. */
+#define RETRY_ON_EINTR(result, call) \
+    do (result) = (call); while ((result) == -1 && errno == EINTR)
+
+/* The pipe's reader: the bytes that wait, up to 'size' (one per
+ * notification), or 0 at end of file, once no write end is left open.
+ * Called when the writer is reaped: a failure ends the program. */
+size_t read_pipe(int read_end, char *buffer, size_t size)
+{
+    ssize_t got;
+    RETRY_ON_EINTR(got, read(read_end, buffer, size));
+    if (got == -1)
+        err(EXIT_FAILURE, "read pipe");
+    return (size_t) got;
+}
+
+/* The eventfd's reader: one 8-byte read takes every notification at once,
+ * the sum of all writes, and resets the count to 0. Called when the writer
+ * is reaped: a failure ends the program. */
+uint64_t take_count(int efd)
+{
+    uint64_t count;
+    ssize_t n;
+    RETRY_ON_EINTR(n, read(efd, &count, sizeof count));
+    if (n != sizeof count)
+        err(EXIT_FAILURE, "read eventfd");
+    return count;
+}
+
 /* How many bytes wait in the pipe, as FIONREAD reports it. */
-static int pending_bytes(int fd)
+int pending_bytes(int fd)
 {
     int pending;
     if (ioctl(fd, FIONREAD, &pending) == -1)
-        die("ioctl FIONREAD");
+        err(EXIT_FAILURE, "ioctl FIONREAD");
     return pending;
+}
+
+/* Waits for 'child' to end and stores its wait status. Returns false after
+ * a warning: the caller still has the child to end. */
+bool reap(pid_t child, int *status)
+{
+    pid_t reaped;
+    RETRY_ON_EINTR(reaped, waitpid(child, status, 0));
+    if (reaped == -1) {
+        warn("waitpid");
+        return false;
+    }
+    return true;
+}
+
+/* The parent failed while 'child' lives: end it and reap it, so that it is
+ * left neither running (orphaned) nor as a zombie. */
+void stop_child(pid_t child)
+{
+    pid_t reaped;
+    kill(child, SIGKILL);
+    RETRY_ON_EINTR(reaped, waitpid(child, NULL, 0));
 }
 
 int main(int argc, char *argv[])
@@ -71,13 +148,13 @@ int main(int argc, char *argv[])
 
     int pipefd[2];
     if (pipe(pipefd) == -1)
-        die("pipe");
+        err(EXIT_FAILURE, "pipe");
     int efd = eventfd(0, 0);
     if (efd == -1)
-        die("eventfd");
+        err(EXIT_FAILURE, "eventfd");
     int capacity = fcntl(pipefd[0], F_GETPIPE_SZ);
     if (capacity == -1)
-        die("fcntl F_GETPIPE_SZ");
+        err(EXIT_FAILURE, "fcntl F_GETPIPE_SZ");
     say("pipe: two descriptors, read end fd %d and write end fd %d\n", pipefd[0], pipefd[1]);
     say("eventfd: one descriptor, fd %d, for reading and writing\n", efd);
     say("pipe capacity (F_GETPIPE_SZ): %d bytes, so at most %d one-byte notifications "
@@ -94,70 +171,63 @@ int main(int argc, char *argv[])
     pid_t child = fork();
     switch (child) {
     case -1:
-        die("fork");
+        err(EXIT_FAILURE, "fork");
 
-    case 0: {                        /* the writer: N notifications each way */
-        char byte = 'n';
-        uint64_t one = 1;
-        if (close(pipefd[0]) == -1)
-            die("close");
-        for (uint64_t i = 0; i < count; i++) {
-            if (write(pipefd[1], &byte, 1) != 1)
-                die("write pipe");
-            if (write(efd, &one, sizeof one) != sizeof one)
-                die("write eventfd");
+    case 0:                          /* the writer: N notifications each way */
+        if (close(pipefd[0]) == -1) {
+            warn("close");
+            _exit(EXIT_FAILURE);     /* a child: _exit, as in notify_both */
         }
+        for (uint64_t i = 0; i < count; i++)
+            notify_both(pipefd[1], efd);
         say("sent %" PRIu64 " notifications through the pipe and %" PRIu64
             " through the eventfd\n", count, count);
-        if (close(pipefd[1]) == -1)
-            die("close");
-        if (close(efd) == -1)
-            die("close");
-        _exit(EXIT_SUCCESS);
-    }
-
-    default: {
-        if (close(pipefd[1]) == -1)  /* the reader keeps only the read end */
-            die("close");
-        /* Reap the writer first: then every notification has been sent. */
-        int status;
-        if (waitpid(child, &status, 0) == -1)
-            die("waitpid");
-        say("writer %ld %s\n", (long) child, describe_status(status));
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            /* Notifications are missing: the eventfd read could wait forever. */
-            say("the writer failed, so notifications are missing: no read\n");
-            return EXIT_FAILURE;        /* exiting closes the pipe and efd */
+        if (close(pipefd[1]) == -1 || close(efd) == -1) {
+            warn("close");
+            _exit(EXIT_FAILURE);
         }
-        say("pipe: %d bytes wait to be read (FIONREAD)\n", pending_bytes(pipefd[0]));
-        show_fdinfo(efd);
-        checkpoint("all-sent", efd);
+        _exit(EXIT_SUCCESS);
 
-        char bytes[MAX_NOTIFICATIONS];
-        ssize_t got;
-        while ((got = read(pipefd[0], bytes, sizeof bytes)) > 0)
-            say("pipe: read() returned %zd bytes: %zd notifications, one byte each\n",
-                got, got);
-        if (got == -1)
-            die("read pipe");
-        say("pipe: read() returned 0: end of file\n");
-
-        uint64_t total;
-        ssize_t n;
-        while ((n = read(efd, &total, sizeof total)) == -1 && errno == EINTR)
-            continue;                   /* a signal handler ran: read again */
-        if (n != sizeof total)
-            die("read eventfd");
-        say("eventfd: one read() of 8 bytes returned 0x%" PRIx64 " (%" PRIu64 "): "
-            "%" PRIu64 " notifications in one count\n", total, total, total);
-        show_fdinfo(efd);
-        checkpoint("read", efd);
-
-        if (close(pipefd[0]) == -1)
-            die("close");
-        if (close(efd) == -1)
-            die("close");
-        return EXIT_SUCCESS;
+    default:
+        break;
     }
+
+    if (close(pipefd[1]) == -1) {    /* the reader keeps only the read end */
+        warn("close");
+        stop_child(child);
+        return EXIT_FAILURE;
     }
+    /* Reap the writer first: then every notification has been sent. */
+    int status;
+    if (!reap(child, &status)) {
+        stop_child(child);
+        return EXIT_FAILURE;
+    }
+    say("writer %ld %s\n", (long) child, describe_status(status));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        /* Notifications are missing: the eventfd read could wait forever. */
+        say("the writer failed, so notifications are missing: no read\n");
+        return EXIT_FAILURE;            /* exiting closes the pipe and efd */
+    }
+    say("pipe: %d bytes wait to be read (FIONREAD)\n", pending_bytes(pipefd[0]));
+    show_fdinfo(efd);
+    checkpoint("all-sent", efd);
+
+    char bytes[MAX_NOTIFICATIONS];
+    size_t got;
+    while ((got = read_pipe(pipefd[0], bytes, sizeof bytes)) > 0)
+        say("pipe: read() returned %zu bytes: %zu notifications, one byte each\n", got, got);
+    say("pipe: read() returned 0: end of file\n");
+
+    uint64_t total = take_count(efd);
+    say("eventfd: one read() of 8 bytes returned 0x%" PRIx64 " (%" PRIu64 "): "
+        "%" PRIu64 " notifications in one count\n", total, total, total);
+    show_fdinfo(efd);
+    checkpoint("read", efd);
+
+    if (close(pipefd[0]) == -1)
+        err(EXIT_FAILURE, "close");
+    if (close(efd) == -1)
+        err(EXIT_FAILURE, "close");
+    return EXIT_SUCCESS;
 }

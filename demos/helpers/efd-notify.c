@@ -22,12 +22,15 @@
  *
  * Kernel: any Linux with eventfd (2.6.22).
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "course.h"
@@ -53,6 +56,21 @@ static void tell(const char *format, ...)
     va_end(ap);
 }
 
+/* Adds 'value' to the count of descriptor 'fd', which a program can hold
+ * only by inheriting it across exec: its number came on the command line.
+ * Returns false, with errno EBADF, when no such descriptor is open here (it
+ * was created with EFD_CLOEXEC, so exec closed it); any other failure ends
+ * the program. */
+bool notify_inherited(int fd, uint64_t value)
+{
+    ssize_t written = write(fd, &value, sizeof value);
+    if (written == sizeof value)
+        return true;
+    if (written == -1 && errno == EBADF)
+        return false;
+    err(EXIT_FAILURE, "write");
+}
+
 int main(int argc, char *argv[])
 {
     int first_operand = course_options(argc, argv, usage, NULL, NULL);
@@ -61,11 +79,7 @@ int main(int argc, char *argv[])
     int fd = (int) parse_u64(argv[first_operand], "FD", 3, MAX_FD);
     uint64_t value = parse_u64(argv[first_operand + 1], "VALUE", 1, UINT64_MAX - 1);
 
-    /* The descriptor number came on the command line; the descriptor itself
-     * is here only if it was inherited across exec. */
-    if (write(fd, &value, sizeof value) != sizeof value) {
-        if (errno != EBADF)
-            die("write");
+    if (!notify_inherited(fd, value)) {
         tell("write to fd %d failed with EBADF: no such descriptor in this program "
              "(it was closed on exec)\n", fd);
         checkpoint("fd-closed", fd);
@@ -76,6 +90,6 @@ int main(int argc, char *argv[])
     checkpoint("helper-wrote", fd);
 
     if (close(fd) == -1)
-        die("close");
+        err(EXIT_FAILURE, "close");
     return EXIT_SUCCESS;
 }

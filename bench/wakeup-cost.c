@@ -1,4 +1,4 @@
-/* 18-wakeup-cost — is eventfd "faster than a pipe"? Measure a wake-up yourself.
+/* wakeup-cost — what a wake-up costs through eventfd, pipe, socketpair, futex and semaphore.
  *
  * What it shows
  *   A parent and a forked child play ping-pong: the parent posts, the child
@@ -29,28 +29,33 @@
  *   A wake-up sent to another CPU that has gone idle also waits for that CPU
  *   to leave its idle state; in a virtual machine that is a trip through the
  *   host, and it can cost more than everything else together. With
- *   --cpu-dma-latency 0 the lesson asks the kernel (PM QoS, through
+ *   --cpu-dma-latency 0 the benchmark asks the kernel (PM QoS, through
  *   /dev/cpu_dma_latency) to keep every CPU out of idle states while it
  *   measures, so the different-CPUs rows show the wake-up itself; the first
  *   lines say which of the two the figures are.
- *   The lesson's report (environment, tables) is the parent's and is printed
- *   as a table; events (the channels shown, the children reaped) use say().
+ *   The report (environment, tables) is printed as a table; events (the
+ *   channels shown, the children reaped) use say().
+ *   This is the course's benchmark, not a lesson: lesson 18
+ *   (demos/18-wakeup-cost.c) tells the same story in 200 lines with eventfd
+ *   and a pipe; this program measures all five carefully.
  *
  * How to run
- *   build/18-wakeup-cost [--pause] [--round-trips N] [--warmup N] [--runs R]
+ *   build/bench/wakeup-cost [--pause] [--round-trips N] [--warmup N] [--runs R]
  *       [--posts N] [--budget MS] [--mechanism M] [--placement P]
- *       [--cpu-dma-latency US] [--format=F]
+ *       [--cpu-dma-latency US] [--csv FILE]
  *   Defaults: 1000 round trips after 200 of warm-up, 5 runs, 20000 posts,
  *   and at most 25 ms per measurement (--budget), so that a plain run takes
  *   about a second even where a round trip between CPUs is slow; the table
  *   shows how many round trips each row really made. --budget 0 lifts the
  *   limit. --mechanism and --placement measure one of each only.
- *   `make bench` (scripts/bench) runs 100000 timed round trips after 10000 of
- *   warm-up with --cpu-dma-latency 0 (as root), then the eventfd across CPUs
- *   with idle states allowed, and compares the pipe on one CPU with
- *   `perf bench sched pipe`.
- *   --format=csv prints the raw figures, one row per run, for a spreadsheet.
- *   `taskset -c 0 build/18-wakeup-cost` shows what one usable CPU gives.
+ *   `make bench` (bench/run-wakeup-cost) runs 100000 timed round trips after
+ *   10000 of warm-up with --cpu-dma-latency 0 (as root), then the eventfd
+ *   across CPUs with idle states allowed, and compares the pipe on one CPU
+ *   with `perf bench sched pipe`.
+ *   --csv FILE also writes the raw figures to FILE, one row per run, with a
+ *   header row that names the columns: what bench/run-wakeup-cost reads, by
+ *   name, and what a spreadsheet opens. The table still goes to stdout.
+ *   `taskset -c 0 build/bench/wakeup-cost` shows what one usable CPU gives.
  *
  * What to inspect (with --pause)
  *   channels-created  the first eventfd pair, before the first child: both
@@ -97,7 +102,7 @@
 
 static const char usage[] =
     "[--pause] [--round-trips N] [--warmup N] [--runs R] [--posts N] [--budget MS]\n"
-    "       [--mechanism M] [--placement P] [--cpu-dma-latency US] [--format=table|csv]\n"
+    "       [--mechanism M] [--placement P] [--cpu-dma-latency US] [--csv FILE]\n"
     "  --round-trips N  timed round trips per mechanism, placement and run:\n"
     "                   100..10000000 (default 1000)\n"
     "  --warmup N       untimed round trips before them: 0..10000000 (default 200)\n"
@@ -113,7 +118,9 @@ static const char usage[] =
     "                   while measuring, keep every CPU out of idle states that take\n"
     "                   longer than US µs to leave (0: an idle CPU polls instead):\n"
     "                   0..2000000000; needs write access to /dev/cpu_dma_latency (root)\n"
-    "  --format=F       table (default) or csv (raw figures, one row per run)\n";
+    "  --csv FILE       also write the raw figures to FILE as CSV: a header row that\n"
+    "                   names the columns, then one row per run (the table still goes\n"
+    "                   to stdout)\n";
 
 enum mechanism { EVENTFD, PIPE, SOCKETPAIR, FUTEX, SEMAPHORE, MECHANISMS };
 static const char *const mechanism_name[MECHANISMS] = {
@@ -132,7 +139,8 @@ static const char *const placement_name[PLACEMENTS] = { "same CPU", "different C
 static const char *const placement_id[PLACEMENTS] = { "same-cpu", "different-cpus", "unpinned" };
 
 static uint64_t round_trips = 1000, warmup = 200, runs = 5, posts = 20000, budget_ms = 25;
-static bool csv;
+static FILE *csv;                                       /* --csv FILE, or NULL */
+static const char *csv_path;
 static int only_mechanism = -1, only_placement = -1;   /* -1: all */
 static int64_t idle_latency_us = -1;                    /* -1: not held */
 static int idle_request_fd = -1;                        /* holds it while open */
@@ -158,11 +166,10 @@ static void on_option(int val, const char *arg)
     case 'd':
         idle_latency_us = (int64_t) parse_u64(arg, "--cpu-dma-latency", 0, MAX_IDLE_LATENCY_US);
         break;
-    case 'f':
-        if (strcmp(arg, "csv") == 0)
-            csv = true;
-        else if (strcmp(arg, "table") != 0)
-            usage_error("--format must be table or csv, not '%s'", arg);
+    case 'c':
+        if (arg[0] == '\0')
+            usage_error("--csv needs a file name");
+        csv_path = arg;
         break;
     }
 }
@@ -178,6 +185,20 @@ static void report(const char *format, ...)
     va_end(ap);
     if (written < 0)
         die("printf");
+}
+
+/* One row of the --csv file, checked like report(); nothing without --csv. */
+static void csv_row(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static void csv_row(const char *format, ...)
+{
+    if (csv == NULL)
+        return;
+    va_list ap;
+    va_start(ap, format);
+    int written = vfprintf(csv, format, ap);
+    va_end(ap);
+    if (written < 0)
+        die(csv_path);
 }
 
 /* ---- the five ways to post and to wait ---------------------------------- */
@@ -451,7 +472,7 @@ static void on_sigchld(int sig)
             *--number = (char) ('0' + n % 10);
         while (n /= 10);
         char message[96] = "";      /* 37 + 12 + 10 + 12 bytes at most, and the '\0' */
-        size_t length = append(message, 0, "18-wakeup-cost: a child ended early (");
+        size_t length = append(message, 0, "wakeup-cost: a child ended early (");
         length = append(message, length, info.si_code == CLD_EXITED ? "exit status " : "signal ");
         length = append(message, length, number);
         length = append(message, length, "); stopping\n");
@@ -477,6 +498,16 @@ static void cpus_for(enum placement where, bool parent, cpu_set_t *cpus)
     }
     CPU_ZERO(cpus);
     CPU_SET(where == DIFFERENT_CPUS && !parent ? second_cpu : first_cpu, cpus);
+}
+
+/* The csv's parent_cpu and child_cpu columns: "0,1", or both empty where unpinned. */
+static void cpu_columns(enum placement where, char *text, size_t size)
+{
+    if (where == UNPINNED)
+        snprintf(text, size, ",");
+    else
+        snprintf(text, size, "%d,%d", first_cpu,
+                 where == DIFFERENT_CPUS ? second_cpu : first_cpu);
 }
 
 /* fork() with SIGCHLD blocked until the parent knows its child's pid. In the
@@ -595,12 +626,10 @@ static void show_channels_once(const struct channels *ch)
     if (shown || ch->kind != EVENTFD)
         return;
     shown = true;
-    if (!csv) {
-        say("created the eventfd channels: fd %d (parent to child) and fd %d (child to parent)\n",
-            ch->fd[TO_CHILD][1], ch->fd[TO_PARENT][0]);
-        show_fdinfo(ch->fd[TO_CHILD][1]);
-        show_fdinfo(ch->fd[TO_PARENT][0]);
-    }
+    say("created the eventfd channels: fd %d (parent to child) and fd %d (child to parent)\n",
+        ch->fd[TO_CHILD][1], ch->fd[TO_PARENT][0]);
+    show_fdinfo(ch->fd[TO_CHILD][1]);
+    show_fdinfo(ch->fd[TO_PARENT][0]);
     checkpoint("channels-created", ch->fd[TO_CHILD][1]);
 }
 
@@ -898,7 +927,7 @@ int main(int argc, char *argv[])
         { "budget", required_argument, NULL, 'b' },
         { "mechanism", required_argument, NULL, 'm' },
         { "placement", required_argument, NULL, 'l' },
-        { "format", required_argument, NULL, 'f' },
+        { "csv", required_argument, NULL, 'c' },
         { "cpu-dma-latency", required_argument, NULL, 'd' },
         { NULL, 0, NULL, 0 }
     };
@@ -933,74 +962,77 @@ int main(int argc, char *argv[])
         in_force = hold_idle_latency((int32_t) idle_latency_us);
         snprintf(idle_held, sizeof idle_held, "%" PRId64, idle_latency_us);
     }
-    if (csv) {
-        report("kind,run,position,mechanism,placement,warmup,count,median_us,p99_us,min_us,"
-               "mean_us,sum,reads,posts_per_read,posts_per_s,cpu_dma_latency_us\n");
-    } else {
-        print_environment();
-        print_idle_states(in_force);
-        report("placements: same CPU = CPU %d; ", first_cpu);
-        if (one_cpu)
-            report("different CPUs skipped: only one CPU is usable here; ");
-        else
-            report("different CPUs = CPU %d (parent) and CPU %d (child); ", first_cpu, second_cpu);
-        report("unpinned = any usable CPU\n");
-        report("method: %" PRIu64 " run(s); in each, every placement and every mechanism "
-               "(order rotated each run):\n  ready handshake, %" PRIu64 " warm-up, %" PRIu64
-               " timed round trips", runs, warmup, round_trips);
-        if (budget_ms)
-            report(", at most %" PRIu64 " ms each", budget_ms);
-        report("\n");
+    if (csv_path) {
+        csv = fopen(csv_path, "we");    /* close-on-exec; children never write to it */
+        if (csv == NULL)
+            die(csv_path);
     }
+    /* Every column has a name; bench/run-wakeup-cost reads them by name. The
+     * CPUs are those of the parent and the child (empty where unpinned). */
+    csv_row("kind,run,position,mechanism,placement,parent_cpu,child_cpu,warmup,count,"
+            "median_us,p99_us,min_us,mean_us,sum,reads,posts_per_read,posts_per_s,"
+            "cpu_dma_latency_us\n");
+    print_environment();
+    print_idle_states(in_force);
+    report("placements: same CPU = CPU %d; ", first_cpu);
+    if (one_cpu)
+        report("different CPUs skipped: only one CPU is usable here; ");
+    else
+        report("different CPUs = CPU %d (parent) and CPU %d (child); ", first_cpu, second_cpu);
+    report("unpinned = any usable CPU\n");
+    report("method: %" PRIu64 " run(s); in each, every placement and every mechanism "
+           "(order rotated each run):\n  ready handshake, %" PRIu64 " warm-up, %" PRIu64
+           " timed round trips", runs, warmup, round_trips);
+    if (budget_ms)
+        report(", at most %" PRIu64 " ms each", budget_ms);
+    report("\n");
 
     bool progress = isatty(STDERR_FILENO);
     for (uint64_t run = 0; run < runs; run++) {
         if (progress)
-            fprintf(stderr, "18-wakeup-cost: run %" PRIu64 " of %" PRIu64 "\n", run + 1, runs);
+            fprintf(stderr, "wakeup-cost: run %" PRIu64 " of %" PRIu64 "\n", run + 1, runs);
         for (int where = 0; where < PLACEMENTS; where++) {
+            char cpus[24];
+            cpu_columns((enum placement) where, cpus, sizeof cpus);
             for (int position = 0; position < MECHANISMS; position++) {
                 enum mechanism kind = (enum mechanism) ((run + (uint64_t) position) % MECHANISMS);
                 if (!measured(kind, where))
                     continue;
                 struct figures f = measure_round_trips(kind, (enum placement) where, samples);
                 figures[run][where][kind] = f;
-                if (csv)
-                    report("roundtrip,%" PRIu64 ",%d,%s,%s,%" PRIu64 ",%" PRIu64
-                           ",%.3f,%.3f,%.3f,%.3f,,,,,%s\n", run + 1, position + 1,
-                           mechanism_name[kind], placement_id[where], f.warmup, f.count,
-                           us(f.median), us(f.p99), us(f.min),
-                           (double) f.total / 1000.0 / (double) f.count, idle_held);
+                csv_row("roundtrip,%" PRIu64 ",%d,%s,%s,%s,%" PRIu64 ",%" PRIu64
+                        ",%.3f,%.3f,%.3f,%.3f,,,,,%s\n", run + 1, position + 1,
+                        mechanism_name[kind], placement_id[where], cpus, f.warmup, f.count,
+                        us(f.median), us(f.p99), us(f.min),
+                        (double) f.total / 1000.0 / (double) f.count, idle_held);
             }
         }
     }
 
-    if (!csv) {
-        print_round_trips(figures);
-        report("\nstreaming: the child posts %" PRIu64 " notifications of 1 as fast as it can; "
-               "the parent reads until they add up to %" PRIu64 "\n", posts, posts);
-        report("%-15s %-11s %9s %12s %9s %10s  %s\n", "placement", "mechanism", "sum",
-               "posts/s", "reads", "posts/read", "one read takes");
-    }
+    print_round_trips(figures);
+    report("\nstreaming: the child posts %" PRIu64 " notifications of 1 as fast as it can; "
+           "the parent reads until they add up to %" PRIu64 "\n", posts, posts);
+    report("%-15s %-11s %9s %12s %9s %10s  %s\n", "placement", "mechanism", "sum",
+           "posts/s", "reads", "posts/read", "one read takes");
     for (int where = 0; where < UNPINNED; where++) {     /* pinned placements only */
         if (where == DIFFERENT_CPUS && one_cpu) {
-            if (!csv)
-                report("%-15s skipped: only one CPU is usable here\n", placement_name[where]);
+            report("%-15s skipped: only one CPU is usable here\n", placement_name[where]);
             continue;
         }
+        char cpus[24];
+        cpu_columns((enum placement) where, cpus, sizeof cpus);
         for (int kind = 0; kind < MECHANISMS; kind++) {
             if (!measured(kind, where))
                 continue;
             struct stream s = measure_stream((enum mechanism) kind, (enum placement) where);
             double per_read = (double) s.sum / (double) s.reads;
             double rate = (double) s.sum * 1e9 / (double) (s.ns ? s.ns : 1);
-            if (csv)
-                report("stream,1,%d,%s,%s,,%" PRIu64 ",,,,,%" PRIu64 ",%" PRIu64 ",%.2f,%.0f,%s\n",
-                       kind + 1, mechanism_name[kind], placement_id[where], posts, s.sum,
-                       s.reads, per_read, rate, idle_held);
-            else
-                report("%-15s %-11s %9" PRIu64 " %12.0f %9" PRIu64 " %10.2f  %s\n",
-                       placement_name[where], mechanism_name[kind], s.sum, rate, s.reads,
-                       per_read, one_read_takes[kind]);
+            csv_row("stream,1,%d,%s,%s,%s,,%" PRIu64 ",,,,,%" PRIu64 ",%" PRIu64 ",%.2f,%.0f,%s\n",
+                    kind + 1, mechanism_name[kind], placement_id[where], cpus, posts, s.sum,
+                    s.reads, per_read, rate, idle_held);
+            report("%-15s %-11s %9" PRIu64 " %12.0f %9" PRIu64 " %10.2f  %s\n",
+                   placement_name[where], mechanism_name[kind], s.sum, rate, s.reads,
+                   per_read, one_read_takes[kind]);
         }
     }
 
@@ -1008,8 +1040,9 @@ int main(int argc, char *argv[])
     pin(&usable);                        /* as we started */
     free(samples);
     free(figures);
-    if (!csv)
-        say("all %u children exited with status 0 and were reaped\n", children_reaped);
+    if (csv && fclose(csv) == EOF)
+        die(csv_path);
+    say("all %u children exited with status 0 and were reaped\n", children_reaped);
     if (fflush(stdout) == EOF)
         die("fflush stdout");
     return EXIT_SUCCESS;

@@ -7,7 +7,6 @@
 load helper
 
 MECHANISMS=(eventfd pipe socketpair futex semaphore)
-PLACEMENTS=(same-cpu different-cpus unpinned)
 # Small, complete runs: no time budget, so every measurement makes all its
 # trips; two runs, so that the order of the mechanisms rotates once.
 SMALL=(--round-trips 100 --warmup 20 --runs 2 --posts 2000 --budget 0)

@@ -88,7 +88,8 @@ int post(int fd)
 
 /* A take: read 8 bytes, sleeping until there is something to read. From an
  * eventfd that is the whole count, reset to 0: every post since the last
- * take, in one read. Returns 0 (never a count) after saying why it failed. */
+ * take. From a pipe it is one post, the oldest. Returns 0 (never a count)
+ * after saying why it failed. */
 uint64_t take(int fd)
 {
     uint64_t count;

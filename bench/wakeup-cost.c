@@ -533,6 +533,10 @@ static pid_t start_child(enum placement where)
             die("sigprocmask");
         if (idle_request_fd != -1 && close(idle_request_fd) == -1)
             die("close /dev/cpu_dma_latency");   /* the parent's request, not ours */
+        /* The --csv file is the parent's too. close(), not fclose(): fclose()
+         * would write out the rows the parent has buffered a second time. */
+        if (csv != NULL && close(fileno(csv)) == -1)
+            die("close --csv file");
         cpu_set_t cpus;
         cpus_for(where, false, &cpus);
         pin(&cpus);

@@ -107,6 +107,22 @@ struct channel {
     const char *name;
     int to_child[2], to_parent[2];
 };
+static struct channel eventfds = { "eventfd", { -1, -1 }, { -1, -1 } };
+static struct channel pipes = { "pipe", { -1, -1 }, { -1, -1 } };
+
+/* Closes every descriptor of both channels (an eventfd once), as the parent
+ * and each child do before they exit. Returns -1 after saying why it failed. */
+static int close_channels(void)
+{
+    int fds[] = { eventfds.to_child[0], eventfds.to_parent[0], pipes.to_child[0],
+                  pipes.to_child[1], pipes.to_parent[0], pipes.to_parent[1] };
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        if (close(fds[i]) == -1) {
+            warn("close");
+            return -1;
+        }
+    return 0;
+}
 
 static unsigned children_reaped;
 
@@ -201,7 +217,7 @@ static pid_t start_child(const struct channel *ch, bool streaming, int parent_cp
                 if (take(ch->to_child[0]) == 0 || post(ch->to_parent[1]) == -1)
                     _exit(EXIT_FAILURE);
         }
-        _exit(EXIT_SUCCESS);
+        _exit(close_channels() == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
     default:
         if (pin(parent_cpu) == -1 || (!streaming && take(ch->to_parent[0]) != 1))  /* ready */
             end_child(child);
@@ -265,8 +281,6 @@ int main(int argc, char *argv[])
     if (sigaction(SIGCHLD, &watch, NULL) == -1)
         err(EXIT_FAILURE, "sigaction");
 
-    struct channel eventfds = { "eventfd", { -1, -1 }, { -1, -1 } };
-    struct channel pipes = { "pipe", { -1, -1 }, { -1, -1 } };
     eventfds.to_child[0] = eventfds.to_child[1] = eventfd(0, 0);
     eventfds.to_parent[0] = eventfds.to_parent[1] = eventfd(0, 0);
     if (eventfds.to_child[0] == -1 || eventfds.to_parent[0] == -1)
@@ -309,10 +323,5 @@ int main(int argc, char *argv[])
     checkpoint("streamed", eventfds.to_parent[0]);
 
     say("all %u children exited with status 0 and were reaped\n", children_reaped);
-    for (int i = 0; i < 2; i++)
-        if (close(both[i]->to_child[0]) == -1 || close(both[i]->to_parent[0]) == -1)
-            err(EXIT_FAILURE, "close");
-    if (close(pipes.to_child[1]) == -1 || close(pipes.to_parent[1]) == -1)
-        err(EXIT_FAILURE, "close");
-    return EXIT_SUCCESS;
+    return close_channels() == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -163,8 +163,10 @@ static _Noreturn void end_child(pid_t child)
 static void reap(pid_t child)
 {
     int status;
-    if (waitpid(child, &status, 0) == -1)   /* SA_RESTART: no EINTR from SIGCHLD */
-        err(EXIT_FAILURE, "waitpid");
+    if (waitpid(child, &status, 0) == -1) {   /* SA_RESTART: no EINTR from SIGCHLD */
+        warn("waitpid");
+        end_child(child);
+    }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         errx(EXIT_FAILURE, "child %ld %s", (long) child, describe_status(status));
     children_reaped++;

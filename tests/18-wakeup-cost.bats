@@ -69,6 +69,7 @@ stream_figures() {
 @test "on one CPU, eventfd and pipe each make every round trip and report the time per round trip" {
     shared_run
     assert_equal "$status" 0
+    assert_equal "$stderr" ""
     assert_line --regexp "^parent [0-9]+: ping-pong on one CPU: parent on CPU ([0-9]+), child on CPU \\1, $ROUND_TRIPS round trips each\$"
     for channel in eventfd pipe; do
         assert_line --regexp "^parent [0-9]+: $channel: $ROUND_TRIPS round trips in [0-9]+ µs: [0-9]+\\.[0-9]{2} µs per round trip\$"

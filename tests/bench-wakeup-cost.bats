@@ -236,8 +236,9 @@ latency_in_force() {
 
 writable_cpu_dma_latency() {
     [ -e /dev/cpu_dma_latency ] || skip "this kernel has no /dev/cpu_dma_latency (CONFIG_CPU_IDLE or PM QoS absent)"
-    [ -w /dev/cpu_dma_latency ] && [ -r /dev/cpu_dma_latency ] ||
+    if [ ! -w /dev/cpu_dma_latency ] || [ ! -r /dev/cpu_dma_latency ]; then
         skip "/dev/cpu_dma_latency is for root only; run the tests as root"
+    fi
 }
 
 @test "without --cpu-dma-latency the benchmark says idle states are allowed and names the cpuidle driver" {

@@ -248,14 +248,12 @@ writable_cpu_dma_latency() {
     assert_line --regexp "^  \(cpuidle driver ${driver//./\\.}, governor [^;]+; --cpu-dma-latency 0 holds them off\)$"
 }
 
-# bats test_tags=needs:2cpus
 @test "--cpu-dma-latency 0 holds the kernel's idle-exit limit at 0 µs while the benchmark runs, lets it go at exit, and the CSV says so" {
-    two_cpus
     writable_cpu_dma_latency
     before=$(latency_in_force)
     [ "$before" -gt 0 ] || skip "something else already holds /dev/cpu_dma_latency at $before µs"
     start_paused bench/wakeup-cost --cpu-dma-latency 0 --round-trips 100 --warmup 0 --runs 1 --posts 10 \
-        --placement different-cpus --csv "$BATS_TEST_TMPDIR/held.csv"
+        --placement same-cpu --csv "$BATS_TEST_TMPDIR/held.csv"
     next_checkpoint channels-created
     assert_equal "$(latency_in_force)" 0
     # the benchmark holds the request on a descriptor of its own

@@ -3,8 +3,9 @@
  * What it shows
  *   Is eventfd "faster than a pipe"? Measure it. A parent and a forked child
  *   play ping-pong through one channel each way: the parent posts, the child
- *   wakes and posts back, the parent wakes. Through an eventfd a post writes
- *   1 and a take reads the count; through a pipe, one byte each.
+ *   wakes and posts back, the parent wakes. The same post() (write the
+ *   8-byte value 1) and take() (read 8 bytes) drive two eventfds and two
+ *   pipes: from an eventfd a take gets the whole count, from a pipe one post.
  *   1. Both on one CPU: every wake-up is also a context switch, the
  *      scheduler's work, so eventfd and pipe land close together.
  *   2. The child on a second CPU (sched_setaffinity): a wake-up sent to a CPU
@@ -14,7 +15,8 @@
  *   3. Streaming on one CPU: the child posts N notifications of 1 as fast as
  *      it can; the parent reads until they add up to N. An eventfd read takes
  *      the whole count, so posts made while the parent waited for the CPU
- *      coalesce: fewer reads than posts. A 1-byte pipe read takes one post.
+ *      coalesce: fewer reads than posts. A pipe keeps every post, and an
+ *      8-byte read takes one: N reads.
  *   So what eventfd does better is not one wake-up: one descriptor instead of
  *   two, a counter instead of a buffer, and coalescing. `make bench` runs the
  *   careful comparison (socketpair, futex, semaphore, medians, idle states).

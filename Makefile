@@ -26,6 +26,13 @@ $(BUILD)/%: demos/%.c $(COMMON) common/course.h | $(BUILD)
 $(BUILD)/helpers/%: demos/helpers/%.c $(COMMON) common/course.h | $(BUILD)/helpers
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
 
+# The benchmark (not a lesson): bench/wakeup-cost.c, run by `make bench`.
+all: $(BUILD)/bench/wakeup-cost
+$(BUILD)/bench:
+	mkdir -p $@
+$(BUILD)/bench/%: bench/%.c $(COMMON) common/course.h | $(BUILD)/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
+
 # PAUSE=1 stops at every checkpoint and waits for Enter.
 tour: all
 	scripts/tour $(if $(filter 1 yes,$(PAUSE)),--pause)
@@ -39,9 +46,9 @@ test:
 test-all: all
 	scripts/prove/test-all
 
-# Figures, never pass/fail: lesson 18's wakeup costs.
+# Figures, never pass/fail: what a wake-up costs (bench/run-wakeup-cost).
 bench: all
-	scripts/bench
+	bench/run-wakeup-cost
 
 # Sanitizers, descriptor hygiene, fault injection, load and bad input.
 check: all

@@ -130,3 +130,21 @@ fenced_blocks() {
     run diff <(fenced_blocks "$TOP/NOTES.md") <(fenced_blocks "$TOP/NOTES.ru.md")
     assert_success
 }
+
+@test "every C block of both books compiles on its own with gcc and clang, libc alone" {
+    for book in NOTES.md NOTES.ru.md; do
+        run "$TOP/scripts/prove/book-blocks" "$TOP/$book"
+        assert_success
+        [[ $output =~ book-blocks:\ ([0-9]+)\ blocks ]] || fail "no summary: $output"
+        [ "${BASH_REMATCH[1]}" -ge 30 ] || fail "$book has only ${BASH_REMATCH[1]} C blocks"
+    done
+}
+
+@test "a block that calls a course helper or does not compile alone is caught" {
+    printf '```c\nvoid f(int fd)\n{\n    die("write");\n}\n```\n\n```c\nint g(void) { return missing(); }\n```\n' \
+        >"$BATS_TEST_TMPDIR/book.md"
+    run "$TOP/scripts/prove/book-blocks" "$BATS_TEST_TMPDIR/book.md"
+    assert_failure
+    assert_output --partial "calls a course helper: die"
+    assert_output --partial "book-blocks: 2 blocks, 0 compiled"
+}

@@ -1,0 +1,280 @@
+/* 19-kernel-posts — the kernel posts to an eventfd: each AIO completion adds 1, up to 0xffffffffffffffff.
+ *
+ * What it shows
+ *   eventfd(2) calls itself a bridge "from kernel to user space": besides
+ *   write(2), the kernel itself adds to the count. Here Linux AIO does it:
+ *   an asynchronous read submitted with IOCB_FLAG_RESFD and aio_resfd = the
+ *   eventfd adds 1 when it completes. A program then waits for AIO in the
+ *   same poll/epoll loop as for everything else: the eventfd becomes
+ *   readable, its count says how many completions wait, and io_getevents()
+ *   collects that many. (io_uring, KVM's irqfd and vhost post the same way;
+ *   this lesson shows AIO only, because its raw system calls stay short.)
+ *   The lesson reads from a pipe that already holds the bytes, so every read
+ *   completes inside io_submit() itself and posts before io_submit returns.
+ *
+ *   The kernel's post can do what write(2) cannot: write() refuses to take
+ *   the count past 0xfffffffffffffffe, but a post at that count makes it
+ *   0xffffffffffffffff, the "overflow" the man page speaks of. Then
+ *     poll    reports POLLIN and POLLERR, and no POLLOUT;
+ *     select  says readable and writable (it counts POLLERR as both);
+ *     write   fails even for 0 (EAGAIN on this non-blocking eventfd; a
+ *             blocking one would sleep);
+ *     a post  adds nothing more: the kernel drops it (the AIO event itself
+ *             still reaches io_getevents), so the count is a hint, and the
+ *             AIO ring is the truth;
+ *     read    returns 0xffffffffffffffff and sets the count to 0.
+ *   The eventfd is made with EFD_NONBLOCK | EFD_CLOEXEC, as real event loops
+ *   make theirs: fdinfo's flags show 02004002 (O_RDWR, O_NONBLOCK, O_CLOEXEC).
+ *
+ * How to run
+ *   build/19-kernel-posts [--pause] [READS]
+ *   READS: how many AIO reads the first part submits, 1..64 (default 3)
+ *
+ * What to inspect (with --pause)
+ *   created     eventfd-count 0; flags 02004002; poll POLLOUT; select writable
+ *   submitted   eventfd-count READS: one per completion, before any read
+ *   filled      eventfd-count fffffffffffffffe, written with write(2): poll
+ *               POLLIN, no POLLOUT; select readable only
+ *   overflowed  eventfd-count ffffffffffffffff after one more AIO completion:
+ *               poll POLLIN POLLERR, no POLLOUT; select readable and
+ *               writable; write(0) failed with EAGAIN
+ *   saturated   eventfd-count still ffffffffffffffff after another completion
+ *   emptied     eventfd-count 0: the read returned 0xffffffffffffffff
+ *
+ * Kernel: IOCB_FLAG_RESFD since Linux 2.6.22, with eventfd itself. fs/aio.c
+ * adds 1 per completion on every version: eventfd_signal(ctx, 1) until 6.7,
+ * eventfd_signal(ctx), which always adds 1, since 6.8; both stop at
+ * 0xffffffffffffffff. AIO needs CONFIG_AIO (io_setup fails with ENOSYS
+ * without it) and room under the system-wide fs.aio-max-nr (EAGAIN).
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/aio_abi.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/select.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "course.h"
+
+#define MAX_READS 64
+#define CHUNK 8                         /* bytes each AIO read takes */
+
+static const char usage[] =
+    "[--pause] [READS]\n"
+    "  READS    how many AIO reads the first part submits: 1..64 (default 3)\n";
+
+/* An AIO context that can hold 'nr_events' requests in flight. glibc has no
+ * wrapper for the kernel's AIO calls (libaio has), so they are made raw. */
+aio_context_t aio_create(unsigned nr_events)
+{
+    aio_context_t ctx = 0;              /* io_setup wants it zeroed */
+    if (syscall(SYS_io_setup, nr_events, &ctx) == -1)
+        err(EXIT_FAILURE, "io_setup");
+    return ctx;
+}
+
+/* Submits one asynchronous read of 'size' bytes from 'fd' into 'buf'. When
+ * it completes, the kernel adds 1 to eventfd 'efd' (IOCB_FLAG_RESFD): that is
+ * how AIO joins a poll/epoll loop. The kernel copies the iocb at submission;
+ * 'buf' must stay valid until the completion is collected. */
+void aio_read_posting_to(aio_context_t ctx, int efd, int fd, void *buf, size_t size)
+{
+    struct iocb cb;
+    memset(&cb, 0, sizeof cb);
+    cb.aio_lio_opcode = IOCB_CMD_PREAD;
+    cb.aio_fildes = (uint32_t) fd;
+    cb.aio_buf = (uint64_t) (uintptr_t) buf;
+    cb.aio_nbytes = size;
+    cb.aio_flags = IOCB_FLAG_RESFD;
+    cb.aio_resfd = (uint32_t) efd;
+    struct iocb *list[1] = { &cb };
+    if (syscall(SYS_io_submit, ctx, 1L, list) == -1)
+        err(EXIT_FAILURE, "io_submit");
+}
+
+/* Collects exactly 'n' completion events into 'events'. A signal handler
+ * interrupts io_getevents: it then returns EINTR, or fewer events than asked
+ * for, and the kernel never restarts it (fs/aio.c), so ask for the rest. */
+void aio_collect(aio_context_t ctx, struct io_event *events, long n)
+{
+    long got = 0;
+    while (got < n) {
+        long more = syscall(SYS_io_getevents, ctx, n - got, n - got, events + got, NULL);
+        if (more == -1 && errno != EINTR)
+            err(EXIT_FAILURE, "io_getevents");
+        if (more > 0)
+            got += more;
+    }
+}
+
+/* Takes the whole count of a non-blocking eventfd and leaves 0 behind.
+ * At count 0 there is nothing to take: the read fails with EAGAIN. */
+uint64_t read_count(int efd)
+{
+    uint64_t count;
+    if (read(efd, &count, sizeof count) != sizeof count)
+        err(EXIT_FAILURE, "read");
+    return count;
+}
+
+/* Adds 'value' to a non-blocking eventfd. Returns false, with errno EAGAIN,
+ * when the count has no room for it; any other failure ends the program. */
+bool post(int efd, uint64_t value)
+{
+    if (write(efd, &value, sizeof value) == sizeof value)
+        return true;
+    if (errno != EAGAIN)
+        err(EXIT_FAILURE, "write");
+    return false;
+}
+
+/* What poll() reports for the eventfd right now, without waiting. */
+short poll_now(int efd)
+{
+    struct pollfd p = { .fd = efd, .events = POLLIN | POLLOUT };
+    if (poll(&p, 1, 0) == -1)
+        err(EXIT_FAILURE, "poll");
+    return p.revents;
+}
+
+/* What select() says of the eventfd right now, without waiting. select puts
+ * a descriptor whose poll reports POLLERR in both sets (fs/select.c). */
+void select_now(int efd, bool *readable, bool *writable)
+{
+    fd_set r, w;
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_SET(efd, &r);
+    FD_SET(efd, &w);
+    struct timeval zero = { 0, 0 };
+    if (select(efd + 1, &r, &w, NULL, &zero) == -1)
+        err(EXIT_FAILURE, "select");
+    *readable = FD_ISSET(efd, &r);
+    *writable = FD_ISSET(efd, &w);
+}
+
+/* Prints what poll and select say: "poll: POLLIN POLLERR, no POLLOUT;
+ * select: readable and writable". */
+static void show_readiness(int efd)
+{
+    short revents = poll_now(efd);
+    char polled[64] = "";
+    if (revents & POLLIN)
+        strcat(polled, "POLLIN ");
+    if (revents & POLLERR)
+        strcat(polled, "POLLERR ");
+    if (revents & POLLOUT)
+        strcat(polled, "POLLOUT ");
+    size_t len = strlen(polled);
+    if (len > 0)
+        polled[len - 1] = '\0';        /* drop the last space */
+    bool readable, writable;
+    select_now(efd, &readable, &writable);
+    say("poll: %s%s; select: %s\n", polled,
+        revents & POLLOUT ? "" : len > 0 ? ", no POLLOUT" : "no POLLOUT",
+        readable && writable ? "readable and writable"
+        : readable ? "readable" : writable ? "writable" : "neither");
+}
+
+int main(int argc, char *argv[])
+{
+    int first_operand = course_options(argc, argv, usage, NULL, NULL);
+    uint64_t reads = 3;
+    if (argc - first_operand > 1)
+        usage_error("too many arguments");
+    if (argc - first_operand == 1)
+        reads = parse_u64(argv[first_operand], "READS", 1, MAX_READS);
+
+    /* --- the kernel posts one per completion --- */
+    int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (efd == -1)
+        err(EXIT_FAILURE, "eventfd");
+    say("created eventfd fd %d with EFD_NONBLOCK | EFD_CLOEXEC\n", efd);
+    show_fdinfo(efd);
+    show_readiness(efd);
+    checkpoint("created", efd);
+
+    /* The pipe holds CHUNK bytes for every read this lesson makes, so each
+     * read completes at once, inside io_submit. */
+    int data[2];
+    if (pipe2(data, O_CLOEXEC) == -1)
+        err(EXIT_FAILURE, "pipe2");
+    static char bytes[(MAX_READS + 2) * CHUNK];
+    size_t total = (size_t) (reads + 2) * CHUNK;
+    memset(bytes, 'k', total);
+    if (write(data[1], bytes, total) != (ssize_t) total)
+        err(EXIT_FAILURE, "write pipe");
+
+    aio_context_t ctx = aio_create(MAX_READS);
+    static char buffers[MAX_READS][CHUNK];
+    for (uint64_t i = 0; i < reads; i++)
+        aio_read_posting_to(ctx, efd, data[0], buffers[i], CHUNK);
+    say("submitted %" PRIu64 " AIO reads of %d bytes from a pipe, each with "
+        "IOCB_FLAG_RESFD and aio_resfd %d\n", reads, CHUNK, efd);
+    show_fdinfo(efd);
+    show_readiness(efd);
+    checkpoint("submitted", efd);
+
+    /* The event loop's way: the count says how many completions wait. */
+    uint64_t posted = read_count(efd);
+    say("read 0x%" PRIx64 " (%" PRIu64 ") from the eventfd: that many completions "
+        "to collect\n", posted, posted);
+    struct io_event events[MAX_READS];
+    aio_collect(ctx, events, (long) posted);
+    say("io_getevents collected %" PRIu64 " completions, of %lld bytes each\n",
+        posted, (long long) events[0].res);
+
+    /* --- the overflow state, which only a kernel post reaches --- */
+    uint64_t largest = UINT64_MAX - 1;  /* the most write(2) may bring about */
+    if (!post(efd, largest))
+        err(EXIT_FAILURE, "write");
+    say("wrote 0x%" PRIx64 ": the largest count write(2) can reach\n", largest);
+    show_fdinfo(efd);
+    show_readiness(efd);
+    checkpoint("filled", efd);
+
+    static char one_more[CHUNK];
+    aio_read_posting_to(ctx, efd, data[0], one_more, CHUNK);
+    say("one more AIO read completed and posted 1\n");
+    show_fdinfo(efd);
+    show_readiness(efd);
+    for (uint64_t value = 0; value <= 1; value++) {
+        if (post(efd, value))
+            say("write(%" PRIu64 ") succeeded\n", value);
+        else
+            say("write(%" PRIu64 ") failed with EAGAIN (%s): no write adds to "
+                "0xffffffffffffffff, not even 0\n", value, strerror(errno));
+    }
+    checkpoint("overflowed", efd);
+    aio_collect(ctx, events, 1);
+
+    aio_read_posting_to(ctx, efd, data[0], one_more, CHUNK);
+    aio_collect(ctx, events, 1);
+    say("another AIO read completed (io_getevents got its event, %lld bytes); "
+        "its post was dropped\n", (long long) events[0].res);
+    show_fdinfo(efd);
+    checkpoint("saturated", efd);
+
+    uint64_t count = read_count(efd);
+    say("read 0x%" PRIx64 " (%" PRIu64 ")\n", count, count);
+    show_fdinfo(efd);
+    show_readiness(efd);
+    checkpoint("emptied", efd);
+
+    if (syscall(SYS_io_destroy, ctx) == -1)
+        err(EXIT_FAILURE, "io_destroy");
+    if (close(data[0]) == -1 || close(data[1]) == -1)
+        err(EXIT_FAILURE, "close pipe");
+    if (close(efd) == -1)
+        err(EXIT_FAILURE, "close");
+    return EXIT_SUCCESS;
+}

@@ -185,6 +185,18 @@ static void show_readiness(int efd)
         : readable ? "readable" : writable ? "writable" : "neither");
 }
 
+/* The count as fdinfo shows it, in words: "0xffffffffffffffff", or a note
+ * when this kernel prints no eventfd-count (before Linux 3.8). */
+static const char *count_in_fdinfo(int efd)
+{
+    static char text[40];
+    char hex[24];
+    if (!fdinfo_field(0, efd, "eventfd-count", hex, sizeof hex))
+        return "not shown (no eventfd-count in fdinfo)";
+    snprintf(text, sizeof text, "0x%s", hex);
+    return text;
+}
+
 int main(int argc, char *argv[])
 {
     int first_operand = course_options(argc, argv, usage, NULL, NULL);
@@ -244,7 +256,7 @@ int main(int argc, char *argv[])
 
     static char one_more[CHUNK];
     aio_read_posting_to(ctx, efd, data[0], one_more, CHUNK);
-    say("one more AIO read completed and posted 1\n");
+    say("one more AIO read completed: the count is now %s\n", count_in_fdinfo(efd));
     show_fdinfo(efd);
     show_readiness(efd);
     for (uint64_t value = 0; value <= 1; value++) {
@@ -260,7 +272,7 @@ int main(int argc, char *argv[])
     aio_read_posting_to(ctx, efd, data[0], one_more, CHUNK);
     aio_collect(ctx, events, 1);
     say("another AIO read completed (io_getevents got its event, %lld bytes); "
-        "its post was dropped\n", (long long) events[0].res);
+        "the count after its post: %s\n", (long long) events[0].res, count_in_fdinfo(efd));
     show_fdinfo(efd);
     checkpoint("saturated", efd);
 

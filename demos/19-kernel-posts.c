@@ -167,19 +167,12 @@ void select_now(int efd, bool *readable, bool *writable)
 static void show_readiness(int efd)
 {
     short revents = poll_now(efd);
-    char polled[64] = "";
-    if (revents & POLLIN)
-        strcat(polled, "POLLIN ");
-    if (revents & POLLERR)
-        strcat(polled, "POLLERR ");
-    if (revents & POLLOUT)
-        strcat(polled, "POLLOUT ");
-    size_t len = strlen(polled);
-    if (len > 0)
-        polled[len - 1] = '\0';        /* drop the last space */
+    char polled[64];                    /* " POLLIN POLLERR", or "" */
+    int len = snprintf(polled, sizeof polled, "%s%s%s", revents & POLLIN ? " POLLIN" : "",
+                       revents & POLLERR ? " POLLERR" : "", revents & POLLOUT ? " POLLOUT" : "");
     bool readable, writable;
     select_now(efd, &readable, &writable);
-    say("poll: %s%s; select: %s\n", polled,
+    say("poll: %s%s; select: %s\n", len > 0 ? polled + 1 : "",
         revents & POLLOUT ? "" : len > 0 ? ", no POLLOUT" : "no POLLOUT",
         readable && writable ? "readable and writable"
         : readable ? "readable" : writable ? "writable" : "neither");
@@ -240,7 +233,7 @@ int main(int argc, char *argv[])
     uint64_t posted = read_count(efd);
     say("read 0x%" PRIx64 " (%" PRIu64 ") from the eventfd: that many completions "
         "to collect\n", posted, posted);
-    struct io_event events[MAX_READS];
+    struct io_event events[MAX_READS] = { { 0 } };
     aio_collect(ctx, events, (long) posted);
     say("io_getevents collected %" PRIu64 " completions, of %lld bytes each\n",
         posted, (long long) events[0].res);

@@ -1,14 +1,13 @@
 /* 19-kernel-posts — the kernel posts to an eventfd: each AIO completion adds 1, up to 0xffffffffffffffff.
  *
  * What it shows
- *   eventfd(2) calls itself a bridge "from kernel to user space": besides
- *   write(2), the kernel itself adds to the count. Here Linux AIO does it:
+ *   The eventfd(2) man page calls an eventfd "a bridge from kernel to user
+ *   space": besides write(2), the kernel itself adds to the count. Here Linux AIO does it:
  *   an asynchronous read submitted with IOCB_FLAG_RESFD and aio_resfd = the
  *   eventfd adds 1 when it completes. A program then waits for AIO in the
  *   same poll/epoll loop as for everything else: the eventfd becomes
  *   readable, its count says how many completions wait, and io_getevents()
- *   collects that many. (io_uring, KVM's irqfd and vhost post the same way;
- *   this lesson shows AIO only, because its raw system calls stay short.)
+ *   collects that many. (KVM's ioeventfd, vhost and VFIO post the same way.)
  *   The lesson reads from a pipe that already holds the bytes, so every read
  *   completes inside io_submit() itself and posts before io_submit returns.
  *
@@ -26,9 +25,14 @@
  *   The eventfd is made with EFD_NONBLOCK | EFD_CLOEXEC, as real event loops
  *   make theirs: fdinfo's flags show 02004002 (O_RDWR, O_NONBLOCK, O_CLOEXEC).
  *
+ *   Last, io_uring with the same eventfd registered (IORING_REGISTER_EVENTFD):
+ *   READS no-ops submitted with one io_uring_enter complete at once, but the
+ *   kernel may post once for the whole batch. io_uring's count is a doorbell
+ *   ("look at the ring"); the completion ring holds the number.
+ *
  * How to run
  *   build/19-kernel-posts [--pause] [READS]
- *   READS: how many AIO reads the first part submits, 1..64 (default 3)
+ *   READS: how many AIO reads, and io_uring no-ops, to submit: 1..64 (default 3)
  *
  * What to inspect (with --pause)
  *   created     eventfd-count 0; flags 02004002; poll POLLOUT; select writable
@@ -40,18 +44,23 @@
  *               writable; write(0) failed with EAGAIN
  *   saturated   eventfd-count still ffffffffffffffff after another completion
  *   emptied     eventfd-count 0: the read returned 0xffffffffffffffff
+ *   uring-posted  after READS io_uring no-ops: eventfd-count 1..READS (1 on
+ *               Linux 6.18: one post for the batch), the ring holds READS
  *
  * Kernel: IOCB_FLAG_RESFD since Linux 2.6.22, with eventfd itself. fs/aio.c
  * adds 1 per completion on every version: eventfd_signal(ctx, 1) until 6.7,
  * eventfd_signal(ctx), which always adds 1, since 6.8; both stop at
  * 0xffffffffffffffff. AIO needs CONFIG_AIO (io_setup fails with ENOSYS
  * without it) and room under the system-wide fs.aio-max-nr (EAGAIN).
+ * io_uring needs Linux 5.1; where it is absent or forbidden (io_uring_setup
+ * fails with ENOSYS or EPERM) the lesson says so and skips that part.
  */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/aio_abi.h>
+#include <linux/io_uring.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -59,6 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -70,7 +80,7 @@
 
 static const char usage[] =
     "[--pause] [READS]\n"
-    "  READS    how many AIO reads the first part submits: 1..64 (default 3)\n";
+    "  READS    how many AIO reads, and io_uring no-ops, to submit: 1..64 (default 3)\n";
 
 /* An AIO context that can hold 'nr_events' requests in flight. glibc has no
  * wrapper for the kernel's AIO calls (libaio has), so they are made raw. */
@@ -114,6 +124,98 @@ void aio_collect(aio_context_t ctx, struct io_event *events, long n)
         if (more > 0)
             got += more;
     }
+}
+
+/* An io_uring instance with its rings mapped: the fields this lesson uses. */
+struct uring {
+    int fd;
+    unsigned *sq_tail, *sq_mask, *sq_array;
+    struct io_uring_sqe *sqes;
+    unsigned *cq_head, *cq_tail;
+    void *sq_ring, *cq_ring;
+    size_t sq_ring_size, cq_ring_size, sqes_size;
+};
+
+/* Sets up an io_uring for 'entries' requests and maps its two rings and its
+ * submission entries (liburing does this; here with raw system calls).
+ * Returns false, with errno ENOSYS or EPERM, where io_uring is absent or
+ * forbidden: CONFIG_IO_URING off, the sysctl kernel.io_uring_disabled, a
+ * seccomp filter such as a container's. Any other failure ends the program. */
+bool uring_open(struct uring *u, unsigned entries)
+{
+    struct io_uring_params p;
+    memset(&p, 0, sizeof p);
+    u->fd = (int) syscall(SYS_io_uring_setup, entries, &p);
+    if (u->fd == -1) {
+        if (errno == ENOSYS || errno == EPERM)
+            return false;
+        err(EXIT_FAILURE, "io_uring_setup");
+    }
+    u->sq_ring_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+    u->cq_ring_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+    u->sqes_size = p.sq_entries * sizeof(struct io_uring_sqe);
+    u->sq_ring = mmap(NULL, u->sq_ring_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                      u->fd, IORING_OFF_SQ_RING);
+    u->cq_ring = mmap(NULL, u->cq_ring_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                      u->fd, IORING_OFF_CQ_RING);
+    u->sqes = mmap(NULL, u->sqes_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                   u->fd, IORING_OFF_SQES);
+    if (u->sq_ring == MAP_FAILED || u->cq_ring == MAP_FAILED || u->sqes == MAP_FAILED)
+        err(EXIT_FAILURE, "mmap io_uring");
+    char *sq = u->sq_ring, *cq = u->cq_ring;
+    u->sq_tail = (unsigned *) (sq + p.sq_off.tail);
+    u->sq_mask = (unsigned *) (sq + p.sq_off.ring_mask);
+    u->sq_array = (unsigned *) (sq + p.sq_off.array);
+    u->cq_head = (unsigned *) (cq + p.cq_off.head);
+    u->cq_tail = (unsigned *) (cq + p.cq_off.tail);
+    return true;
+}
+
+/* Asks the kernel to post to eventfd 'efd' when completions arrive. */
+void uring_register_eventfd(const struct uring *u, int efd)
+{
+    if (syscall(SYS_io_uring_register, u->fd, IORING_REGISTER_EVENTFD, &efd, 1) == -1)
+        err(EXIT_FAILURE, "io_uring_register");
+}
+
+/* Queues 'n' no-op requests and submits them with one io_uring_enter; a
+ * no-op completes at once, inside the call. The release store publishes the
+ * entries before the new tail that the kernel reads. */
+void uring_submit_nops(struct uring *u, unsigned n)
+{
+    unsigned tail = *u->sq_tail;
+    for (unsigned i = 0; i < n; i++, tail++) {
+        unsigned index = tail & *u->sq_mask;
+        memset(&u->sqes[index], 0, sizeof u->sqes[index]);
+        u->sqes[index].opcode = IORING_OP_NOP;
+        u->sq_array[index] = index;
+    }
+    __atomic_store_n(u->sq_tail, tail, __ATOMIC_RELEASE);
+    long submitted = syscall(SYS_io_uring_enter, u->fd, n, 0, 0, NULL, 0);
+    if (submitted == -1)
+        err(EXIT_FAILURE, "io_uring_enter");
+    if (submitted != (long) n)
+        errx(EXIT_FAILURE, "io_uring_enter: submitted %ld of %u", submitted, n);
+}
+
+/* How many completions wait in the ring; 'take' also consumes them. */
+unsigned uring_completions(struct uring *u, bool take)
+{
+    unsigned head = *u->cq_head;
+    unsigned tail = __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE);
+    if (take)
+        __atomic_store_n(u->cq_head, tail, __ATOMIC_RELEASE);
+    return tail - head;
+}
+
+/* Unmaps the rings and closes the ring, which drops its eventfd reference. */
+void uring_close(struct uring *u)
+{
+    if (munmap(u->sqes, u->sqes_size) == -1 || munmap(u->cq_ring, u->cq_ring_size) == -1 ||
+        munmap(u->sq_ring, u->sq_ring_size) == -1)
+        err(EXIT_FAILURE, "munmap io_uring");
+    if (close(u->fd) == -1)
+        err(EXIT_FAILURE, "close io_uring");
 }
 
 /* Takes the whole count of a non-blocking eventfd and leaves 0 behind.
@@ -277,6 +379,28 @@ int main(int argc, char *argv[])
 
     if (syscall(SYS_io_destroy, ctx) == -1)
         err(EXIT_FAILURE, "io_destroy");
+
+    /* --- io_uring: the eventfd is a doorbell, not a count --- */
+    struct uring ring;
+    if (uring_open(&ring, MAX_READS)) {
+        uring_register_eventfd(&ring, efd);
+        uring_submit_nops(&ring, (unsigned) reads);
+        say("submitted %" PRIu64 " io_uring no-op%s with one io_uring_enter; "
+            "the completion ring holds %u\n", reads, reads == 1 ? "" : "s",
+            uring_completions(&ring, false));
+        show_fdinfo(efd);
+        checkpoint("uring-posted", efd);
+        uint64_t rung = read_count(efd);
+        unsigned completions = uring_completions(&ring, true);
+        say("read 0x%" PRIx64 " (%" PRIu64 ") from the eventfd, then took %u completion%s "
+            "from the ring\n", rung, rung, completions, completions == 1 ? "" : "s");
+        uring_close(&ring);
+    } else {
+        say("io_uring_setup failed with %s (%s): io_uring is absent or forbidden here, "
+            "so there is no io_uring part\n", errno == ENOSYS ? "ENOSYS" : "EPERM",
+            strerror(errno));
+    }
+
     if (close(data[0]) == -1 || close(data[1]) == -1)
         err(EXIT_FAILURE, "close pipe");
     if (close(efd) == -1)

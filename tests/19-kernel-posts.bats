@@ -30,10 +30,24 @@ assert_readiness() {
     fail "no poll line before checkpoint '$CP_NAME'"
 }
 
+# Waits for the checkpoint uring-posted; returns 1, without failing, when the
+# lesson ends without it because io_uring is absent or forbidden here.
+next_uring_checkpoint() {
+    while read_line; do
+        if [[ $LINE =~ ^checkpoint\ uring-posted\ pid=([0-9]+)\ fd=([0-9]+)$ ]]; then
+            CP_NAME=uring-posted CP_PID=${BASH_REMATCH[1]} CP_FD=${BASH_REMATCH[2]}
+            return 0
+        fi
+        OUT_LINES+=("$LINE")
+        [[ $LINE == *"io_uring is absent or forbidden here"* ]] && return 1
+    done
+    fail "the lesson ended without the checkpoint uring-posted and without saying why"
+}
+
 # Goes through the checkpoints before NAME and stops at NAME.
 skip_to() {
     local name
-    for name in created submitted filled overflowed saturated emptied; do
+    for name in created submitted filled overflowed saturated emptied uring-posted; do
         next_checkpoint "$name"
         [ "$name" = "$1" ] && return 0
         resume
@@ -143,6 +157,26 @@ skip_to() {
     finish_lesson
     assert_success
     assert_line --regexp '^parent [0-9]+: read 0xffffffffffffffff \(18446744073709551615\)$'
+}
+
+@test "io_uring posts when completions arrive, not once each: 5 no-ops in one submission post 1 to 5 times, and the ring holds 5" {
+    require_aio
+    start_paused 19-kernel-posts 5
+    skip_to emptied
+    resume
+    if ! next_uring_checkpoint; then
+        finish_lesson
+        assert_success
+        skip "io_uring is not available here: ${lines[-1]#parent * }"
+    fi
+    posts=$((16#$(count_hex)))
+    [ "$posts" -ge 1 ] && [ "$posts" -le 5 ] ||
+        fail "after 5 no-ops in one submission the eventfd count is $posts, expected 1..5"
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp '^parent [0-9]+: submitted 5 io_uring no-ops with one io_uring_enter; the completion ring holds 5$'
+    assert_line --regexp "^parent [0-9]+: read 0x$posts \\($posts\\) from the eventfd, then took 5 completions from the ring$"
 }
 
 @test "bad input is refused with the usage and exit status 2" {

@@ -88,6 +88,20 @@ skip_to() {
     assert_success
 }
 
+@test "efd-ls shows the lesson's eventfd, a real EFD_NONBLOCK | EFD_CLOEXEC one, as non-blocking and close-on-exec" {
+    require_aio
+    start_paused 19-kernel-posts
+    next_checkpoint created
+    run --separate-stderr "$TOP/scripts/efd-ls" "$CP_PID"
+    assert_success
+    # ID PID FD COUNT(2 words) SEMAPHORE NONBLOCK CLOEXEC COMMAND
+    row=$(awk -v pid="$CP_PID" -v fd="$CP_FD" '$2 == pid && $3 == fd { print $7, $8 }' <<<"$output")
+    assert_equal "$row" "yes yes"
+    resume
+    finish_lesson
+    assert_success
+}
+
 @test "write(2) can take the count to 0xfffffffffffffffe, where poll drops POLLOUT and select says readable only" {
     require_aio
     start_paused 19-kernel-posts

@@ -337,8 +337,8 @@ int main(int argc, char *argv[])
         "to collect\n", posted, posted);
     struct io_event events[MAX_READS] = { { 0 } };
     aio_collect(ctx, events, (long) posted);
-    say("io_getevents collected %" PRIu64 " completions, of %lld bytes each\n",
-        posted, (long long) events[0].res);
+    say("io_getevents collected %" PRIu64 " completions, of %" PRId64 " bytes each\n",
+        posted, (int64_t) events[0].res);
 
     /* --- the overflow state, which only a kernel post reaches --- */
     uint64_t largest = UINT64_MAX - 1;  /* the most write(2) may bring about */
@@ -366,8 +366,8 @@ int main(int argc, char *argv[])
 
     aio_read_posting_to(ctx, efd, data[0], one_more, CHUNK);
     aio_collect(ctx, events, 1);
-    say("another AIO read completed (io_getevents got its event, %lld bytes); "
-        "the count after its post: %s\n", (long long) events[0].res, count_in_fdinfo(efd));
+    say("another AIO read completed (io_getevents got its event, %" PRId64 " bytes); "
+        "the count after its post: %s\n", (int64_t) events[0].res, count_in_fdinfo(efd));
     show_fdinfo(efd);
     checkpoint("saturated", efd);
 

@@ -337,8 +337,17 @@ int main(int argc, char *argv[])
         "to collect\n", posted, posted);
     struct io_event events[MAX_READS] = { { 0 } };
     aio_collect(ctx, events, (long) posted);
-    say("io_getevents collected %" PRIu64 " completions, of %" PRId64 " bytes each\n",
-        posted, (int64_t) events[0].res);
+    int64_t least = events[0].res, most = events[0].res;    /* bytes read, or -errno */
+    for (uint64_t i = 1; i < posted; i++) {
+        least = events[i].res < least ? events[i].res : least;
+        most = events[i].res > most ? events[i].res : most;
+    }
+    if (least == most)
+        say("io_getevents collected %" PRIu64 " completions, of %" PRId64 " bytes each\n",
+            posted, least);
+    else
+        say("io_getevents collected %" PRIu64 " completions, of %" PRId64 " to %" PRId64
+            " bytes\n", posted, least, most);
 
     /* --- the overflow state, which only a kernel post reaches --- */
     uint64_t largest = UINT64_MAX - 1;  /* the most write(2) may bring about */

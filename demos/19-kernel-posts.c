@@ -335,6 +335,9 @@ int main(int argc, char *argv[])
     uint64_t posted = read_count(efd);
     say("read 0x%" PRIx64 " (%" PRIu64 ") from the eventfd: that many completions "
         "to collect\n", posted, posted);
+    if (posted > reads)                 /* never here: only this lesson posts to it */
+        errx(EXIT_FAILURE, "the eventfd counted %" PRIu64 " completions of %" PRIu64 " reads",
+             posted, reads);
     struct io_event events[MAX_READS] = { { 0 } };
     aio_collect(ctx, events, (long) posted);
     int64_t least = events[0].res, most = events[0].res;    /* bytes read, or -errno */

@@ -325,8 +325,8 @@ int main(int argc, char *argv[])
     static char buffers[MAX_READS][CHUNK];
     for (uint64_t i = 0; i < reads; i++)
         aio_read_posting_to(ctx, efd, data[0], buffers[i], CHUNK);
-    say("submitted %" PRIu64 " AIO reads of %d bytes from a pipe, each with "
-        "IOCB_FLAG_RESFD and aio_resfd %d\n", reads, CHUNK, efd);
+    say("submitted %" PRIu64 " AIO read%s of %d bytes from a pipe, each with "
+        "IOCB_FLAG_RESFD and aio_resfd %d\n", reads, reads == 1 ? "" : "s", CHUNK, efd);
     show_fdinfo(efd);
     show_readiness(efd);
     checkpoint("submitted", efd);

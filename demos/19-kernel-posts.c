@@ -292,6 +292,105 @@ static const char *count_in_fdinfo(int efd)
     return text;
 }
 
+/* Part 1: READS AIO reads, each posting 1; the event loop's way to collect them. */
+static void show_aio_posts(int efd, aio_context_t ctx, int data, uint64_t reads)
+{
+    static char buffers[MAX_READS][CHUNK];
+    for (uint64_t i = 0; i < reads; i++)
+        aio_read_posting_to(ctx, efd, data, buffers[i], CHUNK);
+    say("submitted %" PRIu64 " AIO read%s of %d bytes from a pipe, each with "
+        "IOCB_FLAG_RESFD and aio_resfd %d\n", reads, reads == 1 ? "" : "s", CHUNK, efd);
+    show_fdinfo(efd);
+    show_readiness(efd);
+    checkpoint("submitted", efd);
+
+    /* The count says how many completions wait. */
+    uint64_t posted = read_count(efd);
+    say("read 0x%" PRIx64 " (%" PRIu64 ") from the eventfd: that many completions "
+        "to collect\n", posted, posted);
+    if (posted > reads)                 /* never here: only this lesson posts to it */
+        errx(EXIT_FAILURE, "the eventfd counted %" PRIu64 " completions of %" PRIu64 " reads",
+             posted, reads);
+    struct io_event events[MAX_READS] = { { 0 } };
+    aio_collect(ctx, events, (long) posted);
+    int64_t least = events[0].res, most = events[0].res;    /* bytes read, or -errno */
+    for (uint64_t i = 1; i < posted; i++) {
+        least = events[i].res < least ? events[i].res : least;
+        most = events[i].res > most ? events[i].res : most;
+    }
+    if (least == most)
+        say("io_getevents collected %" PRIu64 " completions, of %" PRId64 " bytes each\n",
+            posted, least);
+    else
+        say("io_getevents collected %" PRIu64 " completions, of %" PRId64 " to %" PRId64
+            " bytes\n", posted, least, most);
+}
+
+/* Part 2: the overflow state, which only a kernel post reaches. */
+static void show_overflow(int efd, aio_context_t ctx, int data)
+{
+    uint64_t largest = UINT64_MAX - 1;  /* the most write(2) may bring about */
+    if (!post(efd, largest))
+        err(EXIT_FAILURE, "write");
+    say("wrote 0x%" PRIx64 ": the largest count write(2) can reach\n", largest);
+    show_fdinfo(efd);
+    show_readiness(efd);
+    checkpoint("filled", efd);
+
+    static char buffer[CHUNK];
+    struct io_event event = { 0 };
+    aio_read_posting_to(ctx, efd, data, buffer, CHUNK);
+    say("one more AIO read completed: the count is now %s\n", count_in_fdinfo(efd));
+    show_fdinfo(efd);
+    show_readiness(efd);
+    for (uint64_t value = 0; value <= 1; value++) {
+        if (post(efd, value))
+            say("write(%" PRIu64 ") succeeded\n", value);
+        else
+            say("write(%" PRIu64 ") failed with EAGAIN (%s): no write adds to "
+                "0xffffffffffffffff, not even 0\n", value, strerror(errno));
+    }
+    checkpoint("overflowed", efd);
+    aio_collect(ctx, &event, 1);
+
+    aio_read_posting_to(ctx, efd, data, buffer, CHUNK);
+    aio_collect(ctx, &event, 1);
+    say("another AIO read completed (io_getevents got its event, %" PRId64 " bytes); "
+        "the count after its post: %s\n", (int64_t) event.res, count_in_fdinfo(efd));
+    show_fdinfo(efd);
+    checkpoint("saturated", efd);
+
+    uint64_t count = read_count(efd);
+    say("read 0x%" PRIx64 " (%" PRIu64 ")\n", count, count);
+    show_fdinfo(efd);
+    show_readiness(efd);
+    checkpoint("emptied", efd);
+}
+
+/* Part 3: io_uring, where the eventfd is a doorbell, not a count. */
+static void show_io_uring(int efd, uint64_t reads)
+{
+    struct uring ring;
+    if (!uring_open(&ring, MAX_READS)) {
+        say("io_uring_setup failed with %s (%s): io_uring is absent or forbidden here, "
+            "so there is no io_uring part\n", errno == ENOSYS ? "ENOSYS" : "EPERM",
+            strerror(errno));
+        return;
+    }
+    uring_register_eventfd(&ring, efd);
+    uring_submit_nops(&ring, (unsigned) reads);
+    say("submitted %" PRIu64 " io_uring no-op%s with one io_uring_enter; "
+        "the completion ring holds %u\n", reads, reads == 1 ? "" : "s",
+        uring_completions(&ring, false));
+    show_fdinfo(efd);
+    checkpoint("uring-posted", efd);
+    uint64_t rung = read_count(efd);
+    unsigned completions = uring_completions(&ring, true);
+    say("read 0x%" PRIx64 " (%" PRIu64 ") from the eventfd, then took %u completion%s "
+        "from the ring\n", rung, rung, completions, completions == 1 ? "" : "s");
+    uring_close(&ring);
+}
+
 int main(int argc, char *argv[])
 {
     int first_operand = course_options(argc, argv, usage, NULL, NULL);
@@ -301,7 +400,6 @@ int main(int argc, char *argv[])
     if (argc - first_operand == 1)
         reads = parse_u64(argv[first_operand], "READS", 1, MAX_READS);
 
-    /* --- the kernel posts one per completion --- */
     int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (efd == -1)
         err(EXIT_FAILURE, "eventfd");
@@ -322,96 +420,12 @@ int main(int argc, char *argv[])
         err(EXIT_FAILURE, "write pipe");
 
     aio_context_t ctx = aio_create(MAX_READS);
-    static char buffers[MAX_READS][CHUNK];
-    for (uint64_t i = 0; i < reads; i++)
-        aio_read_posting_to(ctx, efd, data[0], buffers[i], CHUNK);
-    say("submitted %" PRIu64 " AIO read%s of %d bytes from a pipe, each with "
-        "IOCB_FLAG_RESFD and aio_resfd %d\n", reads, reads == 1 ? "" : "s", CHUNK, efd);
-    show_fdinfo(efd);
-    show_readiness(efd);
-    checkpoint("submitted", efd);
-
-    /* The event loop's way: the count says how many completions wait. */
-    uint64_t posted = read_count(efd);
-    say("read 0x%" PRIx64 " (%" PRIu64 ") from the eventfd: that many completions "
-        "to collect\n", posted, posted);
-    if (posted > reads)                 /* never here: only this lesson posts to it */
-        errx(EXIT_FAILURE, "the eventfd counted %" PRIu64 " completions of %" PRIu64 " reads",
-             posted, reads);
-    struct io_event events[MAX_READS] = { { 0 } };
-    aio_collect(ctx, events, (long) posted);
-    int64_t least = events[0].res, most = events[0].res;    /* bytes read, or -errno */
-    for (uint64_t i = 1; i < posted; i++) {
-        least = events[i].res < least ? events[i].res : least;
-        most = events[i].res > most ? events[i].res : most;
-    }
-    if (least == most)
-        say("io_getevents collected %" PRIu64 " completions, of %" PRId64 " bytes each\n",
-            posted, least);
-    else
-        say("io_getevents collected %" PRIu64 " completions, of %" PRId64 " to %" PRId64
-            " bytes\n", posted, least, most);
-
-    /* --- the overflow state, which only a kernel post reaches --- */
-    uint64_t largest = UINT64_MAX - 1;  /* the most write(2) may bring about */
-    if (!post(efd, largest))
-        err(EXIT_FAILURE, "write");
-    say("wrote 0x%" PRIx64 ": the largest count write(2) can reach\n", largest);
-    show_fdinfo(efd);
-    show_readiness(efd);
-    checkpoint("filled", efd);
-
-    static char one_more[CHUNK];
-    aio_read_posting_to(ctx, efd, data[0], one_more, CHUNK);
-    say("one more AIO read completed: the count is now %s\n", count_in_fdinfo(efd));
-    show_fdinfo(efd);
-    show_readiness(efd);
-    for (uint64_t value = 0; value <= 1; value++) {
-        if (post(efd, value))
-            say("write(%" PRIu64 ") succeeded\n", value);
-        else
-            say("write(%" PRIu64 ") failed with EAGAIN (%s): no write adds to "
-                "0xffffffffffffffff, not even 0\n", value, strerror(errno));
-    }
-    checkpoint("overflowed", efd);
-    aio_collect(ctx, events, 1);
-
-    aio_read_posting_to(ctx, efd, data[0], one_more, CHUNK);
-    aio_collect(ctx, events, 1);
-    say("another AIO read completed (io_getevents got its event, %" PRId64 " bytes); "
-        "the count after its post: %s\n", (int64_t) events[0].res, count_in_fdinfo(efd));
-    show_fdinfo(efd);
-    checkpoint("saturated", efd);
-
-    uint64_t count = read_count(efd);
-    say("read 0x%" PRIx64 " (%" PRIu64 ")\n", count, count);
-    show_fdinfo(efd);
-    show_readiness(efd);
-    checkpoint("emptied", efd);
-
+    show_aio_posts(efd, ctx, data[0], reads);
+    show_overflow(efd, ctx, data[0]);
     if (syscall(SYS_io_destroy, ctx) == -1)
         err(EXIT_FAILURE, "io_destroy");
 
-    /* --- io_uring: the eventfd is a doorbell, not a count --- */
-    struct uring ring;
-    if (uring_open(&ring, MAX_READS)) {
-        uring_register_eventfd(&ring, efd);
-        uring_submit_nops(&ring, (unsigned) reads);
-        say("submitted %" PRIu64 " io_uring no-op%s with one io_uring_enter; "
-            "the completion ring holds %u\n", reads, reads == 1 ? "" : "s",
-            uring_completions(&ring, false));
-        show_fdinfo(efd);
-        checkpoint("uring-posted", efd);
-        uint64_t rung = read_count(efd);
-        unsigned completions = uring_completions(&ring, true);
-        say("read 0x%" PRIx64 " (%" PRIu64 ") from the eventfd, then took %u completion%s "
-            "from the ring\n", rung, rung, completions, completions == 1 ? "" : "s");
-        uring_close(&ring);
-    } else {
-        say("io_uring_setup failed with %s (%s): io_uring is absent or forbidden here, "
-            "so there is no io_uring part\n", errno == ENOSYS ? "ENOSYS" : "EPERM",
-            strerror(errno));
-    }
+    show_io_uring(efd, reads);
 
     if (close(data[0]) == -1 || close(data[1]) == -1)
         err(EXIT_FAILURE, "close pipe");

@@ -219,12 +219,13 @@ static const char *tools_dir(void)
     static char dir[PATH_MAX] = "";
     if (dir[0] != '\0')
         return dir;
-    char exe[PATH_MAX], tool[PATH_MAX + 32];
+    char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = '\0';
         *strrchr(exe, '/') = '\0';
         for (const char *up = "/..", *upup = "/../.."; up; up = upup, upup = NULL) {
+            char tool[PATH_MAX + 32];
             snprintf(tool, sizeof tool, "%s%s/scripts/efd-ls", exe, up);
             if (access(tool, X_OK) == 0 && realpath(tool, dir)) {
                 *strrchr(dir, '/') = '\0';

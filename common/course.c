@@ -28,7 +28,7 @@ static sem_t *checkpoint_lock;           /* non-NULL when --pause was given */
  * option of the table getopt_long parses, "option NAME none|required|optional",
  * then "operands MIN MAX" (MAX "many" for X...) from the synopsis, the usage's
  * first line, where "[X]" is an optional operand and "[--x ...]" an option. */
-_Noreturn static void list_options(const struct option *all)
+static void list_options(const struct option *all)
 {
     static const char *const has_arg[] = { "none", "required", "optional" };
     for (const struct option *o = all; o->name; o++)
@@ -54,7 +54,6 @@ _Noreturn static void list_options(const struct option *all)
         printf("operands %d many\n", min);
     else
         printf("operands %d %d\n", min, max);
-    exit(EXIT_SUCCESS);
 }
 
 int course_options(int argc, char *argv[], const char *usage,
@@ -92,9 +91,12 @@ int course_options(int argc, char *argv[], const char *usage,
             break;
         case 'h':
             printf("usage: %s %s%s", program, usage_text, common_usage);
+            free(all);
             exit(EXIT_SUCCESS);
         case 'L':
             list_options(all);
+            free(all);
+            exit(EXIT_SUCCESS);
         case ':':
             usage_error("option %s needs a value", argv[optind - 1]);
         case '?':

@@ -34,15 +34,16 @@ apt_install() {
     return 1
 }
 
-# The Bats the tests need: bats >= 1.7 (BATS_TEST_TIMEOUT, bats_load_library,
-# --filter-tags) with bats-support and bats-assert in BATS_LIB_DIR.
+# The Bats the tests need: bats >= 1.8 (1.7 brought BATS_TEST_TIMEOUT and
+# bats_load_library, 1.8 test tags and --filter-tags) with bats-support and
+# bats-assert in BATS_LIB_DIR.
 BATS_PACKAGES="bats bats-support bats-assert"
 BATS_LIB_DIR=/usr/lib/bats
 bats_ok() {
     command -v bats >/dev/null 2>&1 || return 1
     local version
     version=$(bats --version 2>/dev/null | awk '{ print $2 }')
-    printf '%s\n1.7.0\n' "$version" | sort -V -C -r 2>/dev/null || return 1
+    printf '%s\n1.8.0\n' "$version" | sort -V -C -r 2>/dev/null || return 1
     [ -f "$BATS_LIB_DIR/bats-support/load.bash" ] && [ -f "$BATS_LIB_DIR/bats-assert/load.bash" ]
 }
 

@@ -53,9 +53,9 @@ test-kernel: all
 
 # For clangd and other editors: every C file with the flags above (`make
 # compile_commands.json`; not built by default, gitignored).
-SOURCES := $(sort $(wildcard demos/*.c demos/helpers/*.c common/*.c bench/*.c))
-compile_commands.json: Makefile $(SOURCES)
-	@{ sep='['; for f in $(SOURCES); do \
+CDB_SOURCES := $(sort $(wildcard demos/*.c demos/helpers/*.c common/*.c bench/*.c))
+compile_commands.json: Makefile $(CDB_SOURCES)
+	@{ sep='['; for f in $(CDB_SOURCES); do \
 	    printf '%s\n  {"directory": "%s", "file": "%s",\n   "command": "%s"}' "$$sep" \
 	        "$(CURDIR)" "$$f" "$(CC) $(CPPFLAGS) $(CFLAGS) -c -o /dev/null $$f"; sep=','; \
 	done; printf '\n]\n'; } >$@

@@ -97,6 +97,7 @@ same_as_normal() {
     [ "$how" = normalise ] || return 1
     if [ "$compare" = normalise ] && [ "$probed" = 0 ]; then
         probed=1
+        local run_status run_left      # the caller's run's, not the probes'
         for i in 3 4 5; do
             strace_run "$d" "base$i" "$bin"
             cmp -s <(normalise "$d/base.out" "$d/base.records") \

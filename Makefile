@@ -58,5 +58,14 @@ check: all
 test-kernel: all
 	scripts/prove/test-kernel
 
+# For clangd and other editors: every C file with the flags above (`make
+# compile_commands.json`; not built by default, gitignored).
+CDB_SOURCES := $(sort $(wildcard demos/*.c demos/helpers/*.c common/*.c bench/*.c))
+compile_commands.json: Makefile $(CDB_SOURCES)
+	@{ sep='['; for f in $(CDB_SOURCES); do \
+	    printf '%s\n  {"directory": "%s", "file": "%s",\n   "command": "%s"}' "$$sep" \
+	        "$(CURDIR)" "$$f" "$(CC) $(CPPFLAGS) $(CFLAGS) -c -o /dev/null $$f"; sep=','; \
+	done; printf '\n]\n'; } >$@
+
 clean:
 	rm -rf $(BUILD)

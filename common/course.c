@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,6 +24,38 @@ static const char common_usage[] =
 static pid_t first_pid;                  /* the lesson's first process */
 static sem_t *checkpoint_lock;           /* non-NULL when --pause was given */
 
+/* --list-options (not in --help: it is for scripts/prove/check): one line per
+ * option of the table getopt_long parses, "option NAME none|required|optional",
+ * then "operands MIN MAX" (MAX "many" for X...) from the synopsis, the usage's
+ * first line, where "[X]" is an optional operand and "[--x ...]" an option. */
+static void list_options(const struct option *all)
+{
+    static const char *const has_arg[] = { "none", "required", "optional" };
+    for (const struct option *o = all; o->name; o++)
+        if (strcmp(o->name, "list-options") != 0)
+            printf("option %s %s\n", o->name, has_arg[o->has_arg]);
+    int min = 0, max = 0;
+    bool many = false;
+    const char *p = usage_text;
+    for (;;) {
+        p += strspn(p, " ");
+        bool optional = *p == '[';
+        size_t length = strcspn(p, optional ? "]\n" : " \n");
+        if (length == 0)
+            break;
+        if (p[optional] != '-') {       /* an operand, not an option */
+            max++;
+            min += !optional;
+            many |= memmem(p, length, "...", 3) != NULL;
+        }
+        p += length + (p[length] == ']');
+    }
+    if (many)
+        printf("operands %d many\n", min);
+    else
+        printf("operands %d %d\n", min, max);
+}
+
 int course_options(int argc, char *argv[], const char *usage,
                    const struct option *options,
                    void (*on_option)(int val, const char *arg))
@@ -39,13 +72,14 @@ int course_options(int argc, char *argv[], const char *usage,
     size_t count = 0;
     while (options && options[count].name)
         count++;
-    struct option *all = calloc(count + 3, sizeof *all);
+    struct option *all = calloc(count + 4, sizeof *all);
     if (all == NULL)
         die("calloc");
     all[0] = (struct option){ "pause", no_argument, NULL, 'P' };
     all[1] = (struct option){ "help", no_argument, NULL, 'h' };
     for (size_t i = 0; i < count; i++)
         all[i + 2] = options[i];
+    all[count + 2] = (struct option){ "list-options", no_argument, NULL, 'L' };
 
     bool pause = false;
     int opt;
@@ -57,6 +91,11 @@ int course_options(int argc, char *argv[], const char *usage,
             break;
         case 'h':
             printf("usage: %s %s%s", program, usage_text, common_usage);
+            free(all);
+            exit(EXIT_SUCCESS);
+        case 'L':
+            list_options(all);
+            free(all);
             exit(EXIT_SUCCESS);
         case ':':
             usage_error("option %s needs a value", argv[optind - 1]);
@@ -174,6 +213,31 @@ static void wait_for_line(void)
     }
 }
 
+/* The folder of the course's tools (efd-ls, efd-watch) as an absolute path,
+ * so that a checkpoint's hints work from any directory: found from this
+ * program's own place, build/ or build/helpers/, next to scripts/. */
+static const char *tools_dir(void)
+{
+    static char dir[PATH_MAX] = "";
+    if (dir[0] != '\0')
+        return dir;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        *strrchr(exe, '/') = '\0';
+        for (const char *up = "/..", *upup = "/../.."; up; up = upup, upup = NULL) {
+            char tool[PATH_MAX + 32];
+            snprintf(tool, sizeof tool, "%s%s/scripts/efd-ls", exe, up);
+            if (access(tool, X_OK) == 0 && realpath(tool, dir)) {
+                *strrchr(dir, '/') = '\0';
+                return dir;
+            }
+        }
+    }
+    return strcpy(dir, "scripts");      /* a copy of a program outside the tree */
+}
+
 void checkpoint(const char *name, int fd)
 {
     if (checkpoint_lock == NULL)
@@ -187,6 +251,7 @@ void checkpoint(const char *name, int fd)
     if (fflush(stdout) == EOF)
         die("fflush");
 
+    const char *tools = tools_dir();
     fprintf(stderr, "\n--- paused at '%s' in %s %ld (the eventfd is fd %d). "
             "Look from another terminal:\n"
             "    cat /proc/%ld/fdinfo/%d\n"
@@ -196,12 +261,12 @@ void checkpoint(const char *name, int fd)
             pid, fd, pid, pid, fd);
     if (getpid() != first_pid)
         fprintf(stderr, "    cat /proc/%ld/fdinfo/%d      (the parent's view)\n"
-                "    scripts/efd-ls %ld %ld        (both, grouped by eventfd-id)\n",
-                (long) getppid(), fd, pid, (long) getppid());
+                "    %s/efd-ls %ld %ld        (both, grouped by eventfd-id)\n",
+                (long) getppid(), fd, tools, pid, (long) getppid());
     else
-        fprintf(stderr, "    scripts/efd-ls %ld            (its eventfds, with flags)\n", pid);
-    fprintf(stderr, "    scripts/efd-watch %ld %d       (each change of the count, live)\n"
-            "--- then press Enter here to continue.\n", pid, fd);
+        fprintf(stderr, "    %s/efd-ls %ld            (its eventfds, with flags)\n", tools, pid);
+    fprintf(stderr, "    %s/efd-watch %ld %d       (each change of the count, live)\n"
+            "--- then press Enter here to continue.\n", tools, pid, fd);
 
     wait_for_line();
     if (sem_post(checkpoint_lock) == -1)

@@ -35,6 +35,8 @@
  *            described by the harness); printed for --help and for bad input.
  *   options  the lesson's own long options (may be NULL); each option's 'val'
  *            is passed to on_option together with its argument.
+ * --list-options, left out of the usage, prints this table and the operands
+ * the usage's first line names, for scripts/prove/check's bad-input step.
  * Returns the index in argv of the first operand. Must be called before fork. */
 int course_options(int argc, char *argv[], const char *usage,
                    const struct option *options,

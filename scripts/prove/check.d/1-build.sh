@@ -1,0 +1,95 @@
+# 1-build.sh — check step 1: gcc and clang builds with -Werror; cppcheck,
+# clang-tidy and shellcheck with 0 findings. Sourced by scripts/prove/check.
+# shellcheck shell=bash
+# shellcheck disable=SC2034,SC2154  # names[], tools[] and VERDICT are read, and
+# run_status, tap_* and the settings are set, by check and common.sh
+
+names[1]="build"
+tools[1]="gcc:gcc clang:clang cppcheck:cppcheck clang-tidy:clang-tidy shellcheck:shellcheck"
+
+# cppcheck: every severity except "information"; check.d/cppcheck.cfg tells it
+# that die() and usage_error() do not return. Not redundantContinue: in
+# "while (read(...) == -1 && errno == EINTR) continue;" the continue is the
+# readable way to say the loop's work is all in its condition.
+# shellcheck disable=SC2054  # the commas are cppcheck's
+CPPCHECK_ARGS=(--enable=warning,style,performance,portability --std=c11
+    -D_GNU_SOURCE -Icommon --library="$CHECK_D/cppcheck.cfg" --inline-suppr
+    --suppress=missingIncludeSystem --suppress=redundantContinue --quiet
+    "--template={file}:{line}: {severity}: {message} [{id}]")
+# clang-tidy: the static analyzer and the bug-prone patterns, minus
+#  - clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling:
+#    asks for C11 Annex K (snprintf_s), which glibc does not have;
+#  - clang-analyzer-valist.Uninitialized: false positive on every
+#    va_start/vprintf pair with clang 14 (llvm/llvm-project#40656, fixed later);
+#  - clang-analyzer-optin.performance.Padding: a layout hint, and a program
+#    that measures pads its structs on purpose (cache lines, no false sharing);
+#  - bugprone-easily-swappable-parameters: style (two ints side by side), and
+#    the lessons' signatures follow the system calls they wrap.
+TIDY_CHECKS='-*,clang-analyzer-*,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-clang-analyzer-valist.Uninitialized,-clang-analyzer-optin.performance.Padding,bugprone-*,-bugprone-easily-swappable-parameters'
+
+# Every shell script of the course: the learner's tools, the machinery, the
+# tests' helpers, CI's entry and the Bats files. .shellcheckrc at the top holds the settings.
+shell_scripts() {
+    local f
+    for f in scripts/* scripts/prove/* scripts/prove/*.d/* tests/*.bash tests/*.bats .ci/*; do
+        [ -f "$f" ] || continue
+        case $f in
+            *.sh | *.bash | *.bats) printf '%s\n' "$f" ;;
+            *) head -n 1 "$f" | grep -qE '^#!.*[/ ](ba)?sh( |$)' && printf '%s\n' "$f" ;;
+        esac
+    done
+}
+
+step_1() {
+    local cc n ok=1 figure=() built findings sources status
+    for cc in gcc clang; do
+        if build "$W/$cc" "$cc" "$DEFAULT_CFLAGS"; then
+            n=$(find "$W/$cc" -type f -perm -u+x | wc -l)
+            if grep -q 'warning:' "$W/$cc.log"; then
+                ok=0; echo "  $cc: warnings:"; excerpt "$W/$cc.log" 20
+            fi
+            figure+=("$cc -Werror $n programs")
+        else
+            ok=0; figure+=("$cc FAILED")
+            echo "  $cc -Werror build failed:"; excerpt "$W/$cc.log" 30
+        fi
+    done
+    built=$(printf '%s, ' "${figure[@]}")
+
+    sources=(demos/*.c common/course.c)
+    compgen -G 'demos/helpers/*.c' >/dev/null && sources+=(demos/helpers/*.c)
+    compgen -G 'bench/*.c' >/dev/null && sources+=(bench/*.c)
+    cppcheck "${CPPCHECK_ARGS[@]}" "${sources[@]}" >"$LOGS/cppcheck.log" 2>&1
+    status=$?
+    findings=$(grep -cE ': (error|warning|style|performance|portability): ' "$LOGS/cppcheck.log")
+    if [ "$status" -ne 0 ] && [ "$findings" -eq 0 ]; then
+        ok=0; findings="?"; echo "  cppcheck did not run (status $status):"; excerpt "$LOGS/cppcheck.log"
+    elif [ "$findings" -ne 0 ]; then
+        ok=0; echo "  cppcheck:"; grep -E ': (error|warning|style|performance|portability): ' \
+            "$LOGS/cppcheck.log" | sed 's/^/    /'
+    fi
+    local tidy
+    clang-tidy --quiet -checks="$TIDY_CHECKS" "${sources[@]}" -- -std=c11 -D_GNU_SOURCE -Icommon \
+        >"$LOGS/clang-tidy.log" 2>&1
+    tidy=$(grep -cE ': (warning|error): ' "$LOGS/clang-tidy.log")
+    if [ "$tidy" -ne 0 ]; then
+        ok=0; echo "  clang-tidy:"; grep -E ': (warning|error): ' "$LOGS/clang-tidy.log" |
+            sed "s|^$TOP/||; s/^/    /"
+    fi
+
+    local scripts=() shell
+    mapfile -t scripts < <(shell_scripts)
+    # Each file's shell is its shebang, its "# shellcheck shell=" line or its
+    # name (.bash, .bats: shellcheck knows Bats' @test).
+    shellcheck -f gcc "${scripts[@]}" >"$LOGS/shellcheck.log" 2>&1
+    status=$?
+    shell=$(grep -cE ': (error|warning|note|style): ' "$LOGS/shellcheck.log")
+    if [ "$status" -ne 0 ] && [ "$shell" -eq 0 ]; then
+        ok=0; shell="?"; echo "  shellcheck did not run (status $status):"; excerpt "$LOGS/shellcheck.log"
+    elif [ "$shell" -ne 0 ]; then
+        ok=0; echo "  shellcheck:"; sed 's/^/    /' "$LOGS/shellcheck.log"
+    fi
+    VERDICT="${built%, }; cppcheck $findings findings, clang-tidy $tidy findings in ${#sources[@]} files"
+    VERDICT+="; shellcheck $shell findings in ${#scripts[@]} scripts"
+    [ $ok = 1 ]
+}

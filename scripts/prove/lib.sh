@@ -1,0 +1,77 @@
+# lib.sh — what the proving scripts share; sourced by run-tests, test-all,
+# test-kernel and check, never run. Installing packages, and counting what
+# Bats reports.
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # the variables set here are for the scripts that source it
+
+# --- packages --------------------------------------------------------------------
+
+# apt_install WHO PACKAGE...: installs the packages with apt-get when run as
+# root (apt-get update first, once per script); otherwise prints the one
+# command to run. Messages go to stderr, prefixed "WHO: ". True when installed.
+apt_install() {
+    local who=$1 log
+    shift
+    [ $# -gt 0 ] || return 0
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "$who: needs $*. Run:" >&2
+        echo "    sudo apt-get install --no-install-recommends $*" >&2
+        return 1
+    fi
+    echo "$who: installing $* with apt-get" >&2
+    log=$(mktemp) || return 1
+    if [ -z "${APT_UPDATED:-}" ]; then
+        apt-get update -qq >"$log" 2>&1 || echo "$who: apt-get update failed; going on with the lists there are" >&2
+        APT_UPDATED=1
+    fi
+    if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$log" 2>&1; then
+        rm -f "$log"
+        return 0
+    fi
+    echo "$who: apt-get install $* failed:" >&2
+    tail -n 5 "$log" | sed 's/^/    /' >&2
+    rm -f "$log"
+    return 1
+}
+
+# The Bats the tests need: bats >= 1.8 (1.7 brought BATS_TEST_TIMEOUT and
+# bats_load_library, 1.8 test tags and --filter-tags) with bats-support and
+# bats-assert in BATS_LIB_DIR.
+BATS_PACKAGES="bats bats-support bats-assert"
+BATS_LIB_DIR=/usr/lib/bats
+bats_ok() {
+    command -v bats >/dev/null 2>&1 || return 1
+    local version
+    version=$(bats --version 2>/dev/null | awk '{ print $2 }')
+    printf '%s\n1.8.0\n' "$version" | sort -V -C -r 2>/dev/null || return 1
+    [ -f "$BATS_LIB_DIR/bats-support/load.bash" ] && [ -f "$BATS_LIB_DIR/bats-assert/load.bash" ]
+}
+
+# --- counting ----------------------------------------------------------------------
+
+# tap_count FILE...: counts the TAP that `bats --tap` wrote into the files.
+# Sets tap_passed, tap_failed, tap_skipped (a skipped test is not counted as
+# passed), tap_planned (the plans "1..N" added up) and tap_plans (how many
+# plans there were: one per run of bats).
+tap_count() {
+    read -r tap_passed tap_failed tap_skipped tap_planned tap_plans < <(awk '
+        /^1\.\.[0-9]+$/ { planned += substr($0, 4); plans++ }
+        /^ok [0-9]+ .* # skip/ { skipped++; next }
+        /^ok / { passed++ }
+        /^not ok / { failed++ }
+        END { printf "%d %d %d %d %d\n", passed, failed, skipped, planned, plans }' "$@" /dev/null)
+}
+
+# summary P F S: the line that ends run-tests, test-kernel and test-all.
+summary() { echo "$1 passed, $2 failed, $3 skipped"; }
+SUMMARY_RE='^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$'
+
+# summary_of FILE: the last summary line in FILE as "P F S"; nothing (and
+# false) when there is none.
+summary_of() {
+    local line p f s
+    line=$(grep -E "$SUMMARY_RE" "$1" | tail -n 1)
+    [ -n "$line" ] || return 1
+    read -r p _ f _ s _ <<<"${line//,/}"
+    echo "$p $f $s"
+}

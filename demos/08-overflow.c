@@ -61,8 +61,7 @@ static const char usage[] =
  * POLLOUT while a write of 1 would not block, that is while the count is
  * below 0xfffffffffffffffe; POLLIN while it is above 0. Returns the revents
  * bits, or -1 after a warning (the caller may have a child to end first).
- * It never sleeps (timeout 0), so no signal interrupts it: no EINTR loop
- * (lesson 15). */
+ * It never sleeps, so no signal interrupts it: no EINTR loop (lesson 15). */
 int poll_now(int efd)
 {
     struct pollfd p = { .fd = efd, .events = POLLIN | POLLOUT };

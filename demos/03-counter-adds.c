@@ -10,9 +10,9 @@
  *   The order of the writes does not matter: addition does not care.
  *
  *   The code to copy: add_to_count() (a writer, in a child), read_count()
- *   (the parent, once no writer is left), reap() and
- *   end_children(), which a parent that fails uses to kill and reap the
- *   writers it has started before it exits 1.
+ *   (the parent, once no writer is left), reap() and end_children(), which
+ *   a parent that fails uses to kill and reap the writers it has started
+ *   before it exits 1.
  *
  * How to run
  *   build/03-counter-adds [--pause] [--children] [VALUE...]

@@ -61,15 +61,13 @@ void add_to_count(int efd, uint64_t value)
         err(EXIT_FAILURE, "write");
 }
 
-/* Returns the counter and resets it to 0; at 0 it sleeps until a write. A
- * signal handler installed without SA_RESTART (perhaps by a library) makes a
- * sleeping read fail with EINTR: then read again. */
+/* Returns the counter and resets it to 0; at 0 it sleeps until a write. */
 uint64_t read_count(int efd)
 {
     uint64_t count;
     ssize_t n;
     while ((n = read(efd, &count, sizeof count)) == -1 && errno == EINTR)
-        continue;
+        continue;       /* a handler without SA_RESTART ran (lesson 15): read again */
     if (n != sizeof count)
         err(EXIT_FAILURE, "read");
     return count;

@@ -11,8 +11,8 @@
  *
  *   The code to copy: wait_for_notification() (the child's side: a failure
  *   ends in warn + _exit), notify() (the parent's side: a failure returns
- *   false), and wait_for_child()/end_child(): a parent that fails while its
- *   child lives kills it and waits for it, in main, before it exits 1.
+ *   false), and reap()/end_child(): a parent that fails while its child
+ *   lives kills it and reaps it, in main, before it exits 1.
  *
  * How to run
  *   build/02-fork-notify [--pause] [VALUE]
@@ -50,17 +50,15 @@ static const char usage[] =
     "  VALUE    the notification to send: 1..0xfffffffffffffffe (default 1)\n";
 
 /* The child's side: sleeps in read() until the counter is non-zero, then
- * returns it (the counter is 0 again). A signal handler installed without
- * SA_RESTART (perhaps by a library) makes the sleeping read fail with EINTR:
- * then read again. It runs in a forked child, so a failure ends in _exit():
- * exit() would run the parent's atexit handlers and flush a second time the
- * stdio buffers the child copied from the parent. */
+ * returns it (the counter is 0 again). It runs in a forked child, so a
+ * failure ends in _exit(): exit() would run the parent's atexit handlers and
+ * flush a second time the stdio buffers the child copied from the parent. */
 uint64_t wait_for_notification(int efd)
 {
     uint64_t value;
     ssize_t n;
     while ((n = read(efd, &value, sizeof value)) == -1 && errno == EINTR)
-        continue;
+        continue;       /* a handler without SA_RESTART ran (lesson 15): read again */
     if (n != sizeof value) {
         warn("read");
         _exit(EXIT_FAILURE);
@@ -80,25 +78,27 @@ bool notify(int efd, uint64_t value)
     return true;
 }
 
-/* waitpid() for one child; a signal handler installed without SA_RESTART
- * (perhaps by a library) makes it fail with EINTR: then wait again. */
-pid_t wait_for_child(pid_t child, int *status)
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
+bool reap(pid_t child, int *status)
 {
     pid_t pid;
     while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
-        continue;
-    return pid;
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
+        warn("waitpid");
+        return false;
+    }
+    return true;
 }
 
-/* When the parent fails while its child lives: kill the child and wait for
- * it, so that it is left neither running (blocked in read() for ever) nor a
- * zombie. The caller then exits with status 1. */
+/* The parent failed while 'child' lives: kill it and reap it, so that it is
+ * left neither running nor a zombie. The caller then exits with status 1. */
 void end_child(pid_t child)
 {
     if (kill(child, SIGKILL) == -1)
         warn("kill");
-    if (wait_for_child(child, NULL) == -1)
-        warn("waitpid");
+    reap(child, NULL);
 }
 
 int main(int argc, char *argv[])
@@ -153,8 +153,7 @@ int main(int argc, char *argv[])
         say("wrote 0x%" PRIx64 " (%" PRIu64 ") for child %ld\n", value, value, (long) child);
 
         int status;
-        if (wait_for_child(child, &status) == -1) {
-            warn("waitpid");
+        if (!reap(child, &status)) {
             end_child(child);
             return EXIT_FAILURE;
         }

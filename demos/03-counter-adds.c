@@ -10,9 +10,9 @@
  *   The order of the writes does not matter: addition does not care.
  *
  *   The code to copy: add_to_count() (a writer, in a child), read_count()
- *   (the parent, once no writer is left), wait_for_child() and
- *   end_children(), which a parent that fails uses to kill and reap the
- *   writers it has started before it exits 1.
+ *   (the parent, once no writer is left), reap() and end_children(), which
+ *   a parent that fails uses to kill and reap the writers it has started
+ *   before it exits 1.
  *
  * How to run
  *   build/03-counter-adds [--pause] [--children] [VALUE...]
@@ -73,31 +73,33 @@ void add_to_count(int efd, uint64_t value)
 }
 
 /* Returns the counter and resets it to 0: the sum of every write since the
- * last read, in one read. A signal handler installed without SA_RESTART
- * (perhaps by a library) makes a sleeping read fail with EINTR: then read
- * again. Called when no child is left, so err() may exit. */
+ * last read, in one read. Called when no child is left, so err() may exit. */
 uint64_t read_count(int efd)
 {
     uint64_t count;
     ssize_t n;
     while ((n = read(efd, &count, sizeof count)) == -1 && errno == EINTR)
-        continue;
+        continue;       /* a handler without SA_RESTART ran (lesson 15): read again */
     if (n != sizeof count)
         err(EXIT_FAILURE, "read");
     return count;
 }
 
-/* waitpid() for one child; a signal handler installed without SA_RESTART
- * (perhaps by a library) makes it fail with EINTR: then wait again. */
-pid_t wait_for_child(pid_t child, int *status)
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
+bool reap(pid_t child, int *status)
 {
     pid_t pid;
     while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
-        continue;
-    return pid;
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
+        warn("waitpid");
+        return false;
+    }
+    return true;
 }
 
-/* When the parent fails while children live: kill each one and wait for it,
+/* The parent failed while children live: kill each one, then reap each one,
  * so that none is left running or a zombie. The caller then exits with 1. */
 void end_children(const pid_t *children, size_t count)
 {
@@ -105,8 +107,7 @@ void end_children(const pid_t *children, size_t count)
         if (kill(children[i], SIGKILL) == -1)
             warn("kill");
     for (size_t i = 0; i < count; i++)
-        if (wait_for_child(children[i], NULL) == -1)
-            warn("waitpid");
+        reap(children[i], NULL);
 }
 
 /* A writer's part of the story: adds each of its values, shows the running
@@ -186,8 +187,7 @@ int main(int argc, char *argv[])
     bool writers_ok = true;
     for (size_t i = 0; i < started; i++) {
         int status;
-        if (wait_for_child(writers[i], &status) == -1) {
-            warn("waitpid");
+        if (!reap(writers[i], &status)) {
             end_children(&writers[i], started - i);
             return EXIT_FAILURE;
         }

@@ -11,7 +11,7 @@
  *   eventfd created with the same N gives all N to a single read.
  *
  *   The code to copy: create_semaphore(), read_eventfd() and take_token()
- *   (a child's read of one token); wait_for_child() and end_children() as in
+ *   (a child's read of one token); reap() and end_children() as in
  *   lesson 03.
  *
  * How to run
@@ -73,14 +73,12 @@ int create_semaphore(unsigned int tokens)
     return efd;
 }
 
-/* One read of an eventfd into *value; false (errno says why) on failure. A
- * signal handler installed without SA_RESTART (perhaps by a library) makes a
- * sleeping read fail with EINTR: then read again. */
+/* One read of an eventfd into *value; false (errno says why) on failure. */
 bool read_eventfd(int efd, uint64_t *value)
 {
     ssize_t n;
     while ((n = read(efd, value, sizeof *value)) == -1 && errno == EINTR)
-        continue;
+        continue;       /* a handler without SA_RESTART ran (lesson 15): read again */
     return n == sizeof *value;
 }
 
@@ -99,17 +97,21 @@ uint64_t take_token(int efd)
     return token;
 }
 
-/* waitpid() for one child; a signal handler installed without SA_RESTART
- * (perhaps by a library) makes it fail with EINTR: then wait again. */
-pid_t wait_for_child(pid_t child, int *status)
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
+bool reap(pid_t child, int *status)
 {
     pid_t pid;
     while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
-        continue;
-    return pid;
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
+        warn("waitpid");
+        return false;
+    }
+    return true;
 }
 
-/* When the parent fails while children live: kill each one and wait for it,
+/* The parent failed while children live: kill each one, then reap each one,
  * so that none is left running or a zombie. The caller then exits with 1. */
 void end_children(const pid_t *children, size_t count)
 {
@@ -117,8 +119,7 @@ void end_children(const pid_t *children, size_t count)
         if (kill(children[i], SIGKILL) == -1)
             warn("kill");
     for (size_t i = 0; i < count; i++)
-        if (wait_for_child(children[i], NULL) == -1)
-            warn("waitpid");
+        reap(children[i], NULL);
 }
 
 /* A child's part of the story: takes 'share' tokens, one blocking read each,
@@ -182,8 +183,7 @@ int main(int argc, char *argv[])
     bool children_ok = true;
     for (uint64_t i = 0; i < children; i++) {
         int status;
-        if (wait_for_child(pids[i], &status) == -1) {
-            warn("waitpid");
+        if (!reap(pids[i], &status)) {
             end_children(&pids[i], (size_t) (children - i));
             return EXIT_FAILURE;
         }

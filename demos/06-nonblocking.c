@@ -84,8 +84,8 @@ int status_flags(int fd)
 
 /* Reads the count without waiting: true with the count (now reset to 0), or
  * false when it was 0 (EAGAIN: nothing yet; wait for it with poll or epoll,
- * lesson 09). A read that never sleeps is never interrupted by a signal, so
- * there is no EINTR to retry. Any other error exits. */
+ * lesson 09). It never sleeps, so no signal interrupts it: no EINTR loop
+ * (lesson 15). Any other error exits. */
 bool read_count_nonblocking(int efd, uint64_t *count)
 {
     if (read(efd, count, sizeof *count) == sizeof *count)
@@ -118,25 +118,27 @@ void notify(int efd, uint64_t value)
     }
 }
 
-/* waitpid() for one child; a signal handler installed without SA_RESTART
- * (perhaps by a library) makes it fail with EINTR: then wait again. */
-pid_t wait_for_child(pid_t child, int *status)
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
+bool reap(pid_t child, int *status)
 {
     pid_t pid;
     while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
-        continue;
-    return pid;
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
+        warn("waitpid");
+        return false;
+    }
+    return true;
 }
 
-/* When the parent fails while its child lives: kill the child and wait for
- * it, so that it is left neither running nor a zombie. The caller then exits
- * with status 1. */
+/* The parent failed while 'child' lives: kill it and reap it, so that it is
+ * left neither running nor a zombie. The caller then exits with status 1. */
 void end_child(pid_t child)
 {
     if (kill(child, SIGKILL) == -1)
         warn("kill");
-    if (wait_for_child(child, NULL) == -1)
-        warn("waitpid");
+    reap(child, NULL);
 }
 
 /* Says whether the flags have O_NONBLOCK. */
@@ -199,8 +201,7 @@ int main(int argc, char *argv[])
 
     /* Reap the writer first, so the count below is its value, not a race. */
     int status;
-    if (wait_for_child(child, &status) == -1) {
-        warn("waitpid");
+    if (!reap(child, &status)) {
         end_child(child);
         return EXIT_FAILURE;
     }

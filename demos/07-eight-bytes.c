@@ -92,23 +92,14 @@ ssize_t writev_4_plus_4(int efd, uint64_t value)
     return writev(efd, halves, 2);
 }
 
-/* Makes CALL again for as long as it fails with EINTR, and leaves its result
- * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
- * library) makes a blocking read fail with EINTR before anything was read.
- * This lesson's eventfd never blocks (EFD_NONBLOCK), so here that cannot
- * happen; the reads still follow the rule, so that a copied read keeps it. */
-#define RETRY_ON_EINTR(result, call) \
-    do (result) = (call); while ((result) == -1 && errno == EINTR)
-
 /* Takes the whole count into '*count' and resets it to 0: a read needs a
  * buffer of at least 8 bytes, and 8 bytes arrive. Returns what read()
- * returned: 8, or -1 with errno set (EAGAIN at count 0 on a non-blocking
- * eventfd). */
+ * returned: 8, or -1 with errno set (EAGAIN at count 0). The eventfd is
+ * non-blocking (EFD_NONBLOCK): these reads never sleep, so no signal
+ * interrupts them: no EINTR loop (lesson 15). */
 ssize_t take_count(int efd, uint64_t *count)
 {
-    ssize_t n;
-    RETRY_ON_EINTR(n, read(efd, count, sizeof *count));
-    return n;
+    return read(efd, count, sizeof *count);
 }
 
 /* The wrong sizes again. A read into 4 bytes: always EINVAL, and the count
@@ -116,9 +107,7 @@ ssize_t take_count(int efd, uint64_t *count)
 ssize_t read_4_bytes(int efd)
 {
     uint32_t four;
-    ssize_t n;
-    RETRY_ON_EINTR(n, read(efd, &four, sizeof four));
-    return n;
+    return read(efd, &four, sizeof four);
 }
 
 /* A read into 16 bytes: returns 8, the count in the first 8 bytes (stored
@@ -126,8 +115,7 @@ ssize_t read_4_bytes(int efd)
 ssize_t read_16_bytes(int efd, uint64_t *count)
 {
     uint64_t big[2] = { 0, 0 };
-    ssize_t n;
-    RETRY_ON_EINTR(n, read(efd, big, sizeof big));
+    ssize_t n = read(efd, big, sizeof big);
     *count = big[0];
     return n;
 }
@@ -139,8 +127,7 @@ ssize_t readv_4_plus_4(int efd, uint64_t *count)
 {
     unsigned char bytes[8] = { 0 };
     struct iovec halves[2] = { { bytes, 4 }, { bytes + 4, 4 } };
-    ssize_t n;
-    RETRY_ON_EINTR(n, readv(efd, halves, 2));
+    ssize_t n = readv(efd, halves, 2);
     memcpy(count, bytes, sizeof *count);
     return n;
 }

@@ -60,7 +60,8 @@ static const char usage[] =
 /* What poll() reports for the eventfd right now, without waiting (timeout 0):
  * POLLOUT while a write of 1 would not block, that is while the count is
  * below 0xfffffffffffffffe; POLLIN while it is above 0. Returns the revents
- * bits, or -1 after a warning (the caller may have a child to end first). */
+ * bits, or -1 after a warning (the caller may have a child to end first).
+ * It never sleeps, so no signal interrupts it: no EINTR loop (lesson 15). */
 int poll_now(int efd)
 {
     struct pollfd p = { .fd = efd, .events = POLLIN | POLLOUT };
@@ -81,13 +82,6 @@ void fill_to_max(int efd)
         err(EXIT_FAILURE, "write");
 }
 
-/* Makes CALL again for as long as it fails with EINTR, and leaves its result
- * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
- * library) makes a blocked read, write or waitpid fail with EINTR before
- * anything was done; the call is simply made again. */
-#define RETRY_ON_EINTR(result, call) \
-    do (result) = (call); while ((result) == -1 && errno == EINTR)
-
 /* Adds 'value' to the count. On a blocking eventfd, a write that would take
  * the count past 0xfffffffffffffffe sleeps until a read makes room, then
  * adds. Made in the forked child: a failure ends the child with _exit, not
@@ -96,7 +90,8 @@ void fill_to_max(int efd)
 void add_waiting_for_room(int efd, uint64_t value)
 {
     ssize_t written;
-    RETRY_ON_EINTR(written, write(efd, &value, sizeof value));
+    while ((written = write(efd, &value, sizeof value)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): write again */
     if (written != sizeof value) {
         warn("write");
         _exit(EXIT_FAILURE);
@@ -108,7 +103,8 @@ void add_waiting_for_room(int efd, uint64_t value)
 bool take_count(int efd, uint64_t *count)
 {
     ssize_t n;
-    RETRY_ON_EINTR(n, read(efd, count, sizeof *count));
+    while ((n = read(efd, count, sizeof *count)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): read again */
     if (n != sizeof *count) {
         warn("read");
         return false;
@@ -116,26 +112,27 @@ bool take_count(int efd, uint64_t *count)
     return true;
 }
 
-/* Waits for 'child' to end and stores its wait status. Returns false after
- * a warning. */
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
 bool reap(pid_t child, int *status)
 {
-    pid_t reaped;
-    RETRY_ON_EINTR(reaped, waitpid(child, status, 0));
-    if (reaped == -1) {
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
         warn("waitpid");
         return false;
     }
     return true;
 }
 
-/* The parent failed while 'child' lives: end it and reap it, so that it is
- * left neither running (orphaned) nor as a zombie. */
-void stop_child(pid_t child)
+/* The parent failed while 'child' lives: kill it and reap it, so that it is
+ * left neither running nor a zombie. The caller then exits with status 1. */
+void end_child(pid_t child)
 {
-    pid_t reaped;
-    kill(child, SIGKILL);
-    RETRY_ON_EINTR(reaped, waitpid(child, NULL, 0));
+    if (kill(child, SIGKILL) == -1)
+        warn("kill");
+    reap(child, NULL);
 }
 
 static void show_poll(int revents)
@@ -198,7 +195,7 @@ int main(int argc, char *argv[])
     /* Wait on a condition the kernel reports, never on a guess of time. */
     if (!wait_until_blocked(child, SYS_write, efd, BLOCK_TIMEOUT_MS)) {
         warn("waiting for the child to block in write()");
-        stop_child(child);
+        end_child(child);
         return EXIT_FAILURE;
     }
     char syscall_text[256] = "?", wchan[64] = "?";
@@ -209,7 +206,7 @@ int main(int argc, char *argv[])
         (long) child, (long) child, syscall_text, (long) SYS_write, wchan);
     show_fdinfo(efd);
     if ((revents = poll_now(efd)) == -1) {
-        stop_child(child);
+        end_child(child);
         return EXIT_FAILURE;
     }
     show_poll(revents);
@@ -218,14 +215,14 @@ int main(int argc, char *argv[])
     /* Draining the count makes room: the sleeping write completes. */
     uint64_t received;
     if (!take_count(efd, &received)) {
-        stop_child(child);
+        end_child(child);
         return EXIT_FAILURE;
     }
     say("read 0x%" PRIx64 " (%" PRIu64 "): that wakes the writer\n", received, received);
 
     int status;
     if (!reap(child, &status)) {
-        stop_child(child);
+        end_child(child);
         return EXIT_FAILURE;
     }
     say("child %ld %s\n", (long) child, describe_status(status));

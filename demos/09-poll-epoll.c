@@ -76,7 +76,8 @@ static void on_option(int val, const char *arg)
 /* What poll() says about 'efd' right now (timeout 0: no waiting): POLLIN
  * while the count is above 0, POLLOUT while a write of 1 would not block
  * (the count is below 0xfffffffffffffffe). Made before any fork: a failure
- * ends the program. */
+ * ends the program. It never sleeps, so no signal interrupts it: no EINTR
+ * loop (lesson 15). */
 short readiness(int efd)
 {
     struct pollfd pfd = { .fd = efd, .events = POLLIN | POLLOUT };
@@ -108,7 +109,8 @@ void set_watch(int epfd, int op, int fd, uint32_t events, uint64_t data)
 }
 
 /* How many registered descriptors epoll_wait() reports ready at this moment
- * (timeout 0: no waiting). Made before any fork: a failure ends the program. */
+ * (timeout 0: no waiting). Made before any fork: a failure ends the program.
+ * It never sleeps, so no signal interrupts it: no EINTR loop (lesson 15). */
 int ready_now(int epfd)
 {
     struct epoll_event event;
@@ -141,19 +143,13 @@ _Noreturn void signal_parent(int epfd, const int *efds, size_t count, size_t n)
     _exit(EXIT_SUCCESS);
 }
 
-/* Makes CALL again for as long as it fails with EINTR, and leaves its result
- * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
- * library) makes a blocked read or waitpid fail with EINTR; epoll_wait fails
- * so after any handler, and after a stop and continue too (signal(7)). */
-#define RETRY_ON_EINTR(result, call) \
-    do (result) = (call); while ((result) == -1 && errno == EINTR)
-
 /* Takes the whole count into '*count'. The parent reads while children live,
  * so a failure is not the end of the program: warns, returns false. */
 bool take_count(int efd, uint64_t *count)
 {
     ssize_t n;
-    RETRY_ON_EINTR(n, read(efd, count, sizeof *count));
+    while ((n = read(efd, count, sizeof *count)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): read again */
     if (n != sizeof *count) {
         warn("read");
         return false;
@@ -168,7 +164,8 @@ bool take_count(int efd, uint64_t *count)
 int wait_for_signals(int epfd, struct epoll_event *events, int max, int timeout_ms)
 {
     int ready;
-    RETRY_ON_EINTR(ready, epoll_wait(epfd, events, max, timeout_ms));
+    while ((ready = epoll_wait(epfd, events, max, timeout_ms)) == -1 && errno == EINTR)
+        continue;       /* a handler ran, or a stop and continue (lesson 15): wait again */
     if (ready == 0) {
         errno = ETIMEDOUT;
         warn("epoll_wait: nobody signalled");
@@ -179,32 +176,29 @@ int wait_for_signals(int epfd, struct epoll_event *events, int max, int timeout_
     return ready;
 }
 
-/* Waits for 'child' to end and stores its wait status. Returns false after
- * a warning. */
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
 bool reap(pid_t child, int *status)
 {
-    pid_t reaped;
-    RETRY_ON_EINTR(reaped, waitpid(child, status, 0));
-    if (reaped == -1) {
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
         warn("waitpid");
         return false;
     }
     return true;
 }
 
-/* The parent failed while children live: end each one (SIGKILL) and reap
- * it, so that none is left running (orphaned) or as a zombie. pids[i] == 0
- * is no child. */
-void stop_children(const pid_t *pids, size_t count)
+/* The parent failed while children live: kill each one, then reap each one,
+ * so that none is left running or a zombie. The caller then exits with 1. */
+void end_children(const pid_t *children, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        if (pids[i] > 0)
-            kill(pids[i], SIGKILL);
-    for (size_t i = 0; i < count; i++) {
-        pid_t reaped;
-        if (pids[i] > 0)
-            RETRY_ON_EINTR(reaped, waitpid(pids[i], NULL, 0));
-    }
+        if (kill(children[i], SIGKILL) == -1)
+            warn("kill");
+    for (size_t i = 0; i < count; i++)
+        reap(children[i], NULL);
 }
 
 static void report_readiness(int efd)
@@ -308,7 +302,7 @@ static int hear_children(int epfd, size_t count)
         switch (pids[i]) {
         case -1:
             warn("fork");
-            stop_children(pids, i);
+            end_children(pids, i);
             return EXIT_FAILURE;
         case 0:
             say("I am child number %zu: writing %zu to my eventfd, fd %d\n",
@@ -324,13 +318,13 @@ static int hear_children(int epfd, size_t count)
     while (heard < count) {
         int ready = wait_for_signals(epfd, events, (int) count, HEAR_TIMEOUT_MS);
         if (ready == -1) {
-            stop_children(pids, count);
+            end_children(pids, count);
             return EXIT_FAILURE;
         }
         for (int j = 0; j < ready; j++) {
             uint64_t n = events[j].data.u64, value;
             if (!take_count(efds[n - 1], &value)) {
-                stop_children(pids, count);
+                end_children(pids, count);
                 return EXIT_FAILURE;
             }
             say("epoll_wait: data.u64 = %" PRIu64 ", so child number %" PRIu64
@@ -344,7 +338,7 @@ static int hear_children(int epfd, size_t count)
     for (size_t i = 0; i < count; i++) {
         int status;
         if (!reap(pids[i], &status)) {
-            stop_children(pids + i, count - i);
+            end_children(pids + i, count - i);
             return EXIT_FAILURE;
         }
         say("child number %zu (pid %ld) %s\n", i + 1, (long) pids[i], describe_status(status));

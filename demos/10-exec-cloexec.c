@@ -118,33 +118,27 @@ _Noreturn void exec_notifier(const char *helper, int efd, uint64_t value, bool p
     _exit(EXIT_FAILURE);
 }
 
-/* Makes CALL again for as long as it fails with EINTR, and leaves its result
- * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
- * library) makes a blocked read or waitpid fail with EINTR before anything
- * was done; the call is simply made again. */
-#define RETRY_ON_EINTR(result, call) \
-    do (result) = (call); while ((result) == -1 && errno == EINTR)
-
-/* Waits for 'child' to end and stores its wait status. Returns false after
- * a warning: the caller still has the child to end. */
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
 bool reap(pid_t child, int *status)
 {
-    pid_t reaped;
-    RETRY_ON_EINTR(reaped, waitpid(child, status, 0));
-    if (reaped == -1) {
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
         warn("waitpid");
         return false;
     }
     return true;
 }
 
-/* The parent failed while 'child' lives: end it and reap it, so that it is
- * left neither running (orphaned) nor as a zombie. */
-void stop_child(pid_t child)
+/* The parent failed while 'child' lives: kill it and reap it, so that it is
+ * left neither running nor a zombie. The caller then exits with status 1. */
+void end_child(pid_t child)
 {
-    pid_t reaped;
-    kill(child, SIGKILL);
-    RETRY_ON_EINTR(reaped, waitpid(child, NULL, 0));
+    if (kill(child, SIGKILL) == -1)
+        warn("kill");
+    reap(child, NULL);
 }
 
 /* Takes the whole count. Called once the child is reaped, when no child is
@@ -153,7 +147,8 @@ uint64_t take_count(int efd)
 {
     uint64_t count;
     ssize_t n;
-    RETRY_ON_EINTR(n, read(efd, &count, sizeof count));
+    while ((n = read(efd, &count, sizeof count)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): read again */
     if (n != sizeof count)
         err(EXIT_FAILURE, "read");
     return count;
@@ -188,7 +183,7 @@ static int run_helper(const char *helper, int efd, uint64_t value, bool pause)
     }
     int status;
     if (!reap(child, &status)) {
-        stop_child(child);
+        end_child(child);
         exit(EXIT_FAILURE);
     }
     say("helper %ld %s\n", (long) child, describe_status(status));

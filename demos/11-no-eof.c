@@ -123,39 +123,49 @@ void send_byte_and_close(int write_end)
     }
 }
 
-/* Makes CALL again for as long as it fails with EINTR, and leaves its result
- * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
- * library) makes a blocked read or waitpid fail with EINTR; poll fails so
- * after any handler, and after a stop and continue too (signal(7)). */
-#define RETRY_ON_EINTR(result, call) \
-    do (result) = (call); while ((result) == -1 && errno == EINTR)
+/* read(2), made again when a signal interrupts it before anything is read.
+ * Returns what read() returned. */
+ssize_t read_retrying(int fd, void *buffer, size_t size)
+{
+    ssize_t n;
+    while ((n = read(fd, buffer, size)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): read again */
+    return n;
+}
 
 /* Takes the whole count into '*count'; at count 0 it waits for a write. The
  * parent reads while a writer lives, so a failure is not the end of the
  * program: warns, returns false. */
 bool take_count(int efd, uint64_t *count)
 {
-    ssize_t n;
-    RETRY_ON_EINTR(n, read(efd, count, sizeof *count));
-    if (n != sizeof *count) {
+    if (read_retrying(efd, count, sizeof *count) != sizeof *count) {
         warn("read");
         return false;
     }
     return true;
 }
 
+/* poll(2), made again when a signal interrupts it: the wait then starts
+ * again, whole (the timeout is a bound, not a measurement). Returns how many
+ * descriptors are ready, 0 when the time ran out, or -1 after a warning. */
+int poll_retrying(struct pollfd *fds, nfds_t count, int timeout_ms)
+{
+    int ready;
+    while ((ready = poll(fds, count, timeout_ms)) == -1 && errno == EINTR)
+        continue;       /* a handler ran, SA_RESTART or not (lesson 15): poll again */
+    if (ready == -1)
+        warn("poll");
+    return ready;
+}
+
 /* The timeout remedy: waits at most 'timeout_ms' for 'fd' to become
  * readable, so that a reader with no writer left wakes up and can decide for
  * itself. Stores poll()'s revents in '*revents'. Returns 1 (readable), 0
- * (time ran out), or -1 after a warning. After a signal the wait starts
- * again, whole: the timeout is a bound, not a measurement. */
+ * (time ran out), or -1 after a warning. */
 int wait_readable(int fd, int timeout_ms, short *revents)
 {
     struct pollfd pfd = { .fd = fd, .events = POLLIN };
-    int ready;
-    RETRY_ON_EINTR(ready, poll(&pfd, 1, timeout_ms));
-    if (ready == -1)
-        warn("poll");
+    int ready = poll_retrying(&pfd, 1, timeout_ms);
     *revents = pfd.revents;
     return ready;
 }
@@ -193,12 +203,8 @@ bool read_until_exit(int efd, int pidfd, uint64_t *notifications)
     };
     *notifications = 0;
     for (;;) {
-        int ready;
-        RETRY_ON_EINTR(ready, poll(fds, 2, -1));
-        if (ready == -1) {
-            warn("poll");
+        if (poll_retrying(fds, 2, -1) == -1)
             return false;
-        }
         if (fds[0].revents & POLLIN) {
             uint64_t value;
             if (!take_count(efd, &value))
@@ -215,33 +221,33 @@ bool read_until_exit(int efd, int pidfd, uint64_t *notifications)
  * write end is left open. Returns -1 after a warning. */
 ssize_t read_pipe(int read_end, void *buffer, size_t size)
 {
-    ssize_t got;
-    RETRY_ON_EINTR(got, read(read_end, buffer, size));
+    ssize_t got = read_retrying(read_end, buffer, size);
     if (got == -1)
         warn("read");
     return got;
 }
 
-/* Waits for 'child' to end and stores its wait status. Returns false after
- * a warning: the caller still has the child to end. */
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
 bool reap(pid_t child, int *status)
 {
-    pid_t reaped;
-    RETRY_ON_EINTR(reaped, waitpid(child, status, 0));
-    if (reaped == -1) {
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
         warn("waitpid");
         return false;
     }
     return true;
 }
 
-/* The parent failed while 'child' lives: end it and reap it, so that it is
- * left neither running (orphaned) nor as a zombie. */
-void stop_child(pid_t child)
+/* The parent failed while 'child' lives: kill it and reap it, so that it is
+ * left neither running nor a zombie. The caller then exits with status 1. */
+void end_child(pid_t child)
 {
-    pid_t reaped;
-    kill(child, SIGKILL);
-    RETRY_ON_EINTR(reaped, waitpid(child, NULL, 0));
+    if (kill(child, SIGKILL) == -1)
+        warn("kill");
+    reap(child, NULL);
 }
 
 /* Reaps the writer and says how it ended. Returns 0 if it exited with
@@ -250,7 +256,7 @@ static int reap_writer(pid_t child)
 {
     int status;
     if (!reap(child, &status)) {
-        stop_child(child);
+        end_child(child);
         exit(EXIT_FAILURE);
     }
     say("writer %ld %s\n", (long) child, describe_status(status));
@@ -280,7 +286,7 @@ static int show_no_eof(int pipefd[2], int efd)
     /* The parent's own write end would keep the pipe from ever ending. */
     if (close(pipefd[1]) == -1) {
         warn("close");
-        stop_child(child);
+        end_child(child);
         exit(EXIT_FAILURE);
     }
     if (reap_writer(child) != 0) {
@@ -334,7 +340,7 @@ static int stop_at_sentinel(int efd)
     }
     uint64_t notifications;
     if (!read_until_sentinel(efd, &notifications)) {
-        stop_child(child);
+        end_child(child);
         exit(EXIT_FAILURE);
     }
     say("sentinel: %" PRIu64 " notifications, then the sentinel 0x%" PRIx64 " (%" PRIu64 "): "
@@ -364,7 +370,7 @@ static int stop_at_exit(int efd)
     int pidfd = open_pidfd(child);
     if (pidfd == -1 && errno != ENOSYS) {
         warn("pidfd_open");
-        stop_child(child);
+        end_child(child);
         exit(EXIT_FAILURE);
     }
     if (pidfd == -1) {
@@ -381,7 +387,7 @@ static int stop_at_exit(int efd)
             notifications);
     } else {
         if (!read_until_exit(efd, pidfd, &notifications)) {
-            stop_child(child);
+            end_child(child);
             exit(EXIT_FAILURE);
         }
         say("pidfd %d: the writer exited; %" PRIu64 " notifications arrived before it did\n",

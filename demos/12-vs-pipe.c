@@ -74,20 +74,22 @@ void notify_both(int pipe_write_end, int efd)
     }
 }
 
-/* Makes CALL again for as long as it fails with EINTR, and leaves its result
- * in RESULT. A signal handler installed without SA_RESTART (perhaps by a
- * library) makes a blocked read or waitpid fail with EINTR before anything
- * was done; the call is simply made again. */
-#define RETRY_ON_EINTR(result, call) \
-    do (result) = (call); while ((result) == -1 && errno == EINTR)
+/* read(2), made again when a signal interrupts it before anything is read.
+ * Returns what read() returned. */
+ssize_t read_retrying(int fd, void *buffer, size_t size)
+{
+    ssize_t n;
+    while ((n = read(fd, buffer, size)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): read again */
+    return n;
+}
 
 /* The pipe's reader: the bytes that wait, up to 'size' (one per
  * notification), or 0 at end of file, once no write end is left open.
  * Called when the writer is reaped: a failure ends the program. */
 size_t read_pipe(int read_end, char *buffer, size_t size)
 {
-    ssize_t got;
-    RETRY_ON_EINTR(got, read(read_end, buffer, size));
+    ssize_t got = read_retrying(read_end, buffer, size);
     if (got == -1)
         err(EXIT_FAILURE, "read pipe");
     return (size_t) got;
@@ -99,9 +101,7 @@ size_t read_pipe(int read_end, char *buffer, size_t size)
 uint64_t take_count(int efd)
 {
     uint64_t count;
-    ssize_t n;
-    RETRY_ON_EINTR(n, read(efd, &count, sizeof count));
-    if (n != sizeof count)
+    if (read_retrying(efd, &count, sizeof count) != sizeof count)
         err(EXIT_FAILURE, "read eventfd");
     return count;
 }
@@ -115,26 +115,27 @@ int pending_bytes(int fd)
     return pending;
 }
 
-/* Waits for 'child' to end and stores its wait status. Returns false after
- * a warning: the caller still has the child to end. */
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
 bool reap(pid_t child, int *status)
 {
-    pid_t reaped;
-    RETRY_ON_EINTR(reaped, waitpid(child, status, 0));
-    if (reaped == -1) {
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
         warn("waitpid");
         return false;
     }
     return true;
 }
 
-/* The parent failed while 'child' lives: end it and reap it, so that it is
- * left neither running (orphaned) nor as a zombie. */
-void stop_child(pid_t child)
+/* The parent failed while 'child' lives: kill it and reap it, so that it is
+ * left neither running nor a zombie. The caller then exits with status 1. */
+void end_child(pid_t child)
 {
-    pid_t reaped;
-    kill(child, SIGKILL);
-    RETRY_ON_EINTR(reaped, waitpid(child, NULL, 0));
+    if (kill(child, SIGKILL) == -1)
+        warn("kill");
+    reap(child, NULL);
 }
 
 int main(int argc, char *argv[])
@@ -194,13 +195,13 @@ int main(int argc, char *argv[])
 
     if (close(pipefd[1]) == -1) {    /* the reader keeps only the read end */
         warn("close");
-        stop_child(child);
+        end_child(child);
         return EXIT_FAILURE;
     }
     /* Reap the writer first: then every notification has been sent. */
     int status;
     if (!reap(child, &status)) {
-        stop_child(child);
+        end_child(child);
         return EXIT_FAILURE;
     }
     say("writer %ld %s\n", (long) child, describe_status(status));

@@ -137,30 +137,27 @@ bool eventfd_id(pid_t pid, int fd, char *id, size_t size)
     return ok;
 }
 
-/* Waits for 'child' to end and stores how it ended in *status; a wait that
- * a signal interrupts (EINTR: a handler installed without SA_RESTART, see
- * signal(7) and lesson 15) is made again. Returns false after a warning
- * when waitpid() fails. */
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
 bool reap(pid_t child, int *status)
 {
-    while (waitpid(child, status, 0) == -1) {
-        if (errno != EINTR) {
-            warn("waitpid");
-            return false;
-        }
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
+        warn("waitpid");
+        return false;
     }
     return true;
 }
 
-/* The parent cannot go on while 'child' lives: it kills the child, waits for
- * it (no orphan, no zombie is left) and exits with status 1. */
-_Noreturn void end_child_and_exit(pid_t child)
+/* The parent failed while 'child' lives: kill it and reap it, so that it is
+ * left neither running nor a zombie. The caller then exits with status 1. */
+void end_child(pid_t child)
 {
-    int status;
     if (kill(child, SIGKILL) == -1)
         warn("kill");
-    reap(child, &status);
-    exit(EXIT_FAILURE);
+    reap(child, NULL);
 }
 
 /* Says where /proc/self/fd/FD points and which inode fstat() gives. */
@@ -336,8 +333,10 @@ int main(int argc, char *argv[])
         break;
     }
     int status;
-    if (!reap(child, &status))
-        end_child_and_exit(child);
+    if (!reap(child, &status)) {
+        end_child(child);
+        return EXIT_FAILURE;
+    }
     say("child %ld %s\n", (long) child, describe_status(status));
     /* The child is gone: err() may end the program from here on. */
 

@@ -118,40 +118,27 @@ long same_file(pid_t pid1, int fd1, pid_t pid2, int fd2)
 #endif
 }
 
-/* read(2), made again when a signal interrupts it. A read that sleeps fails
- * with EINTR when a handler installed without SA_RESTART, perhaps by a
- * library, runs meanwhile; see signal(7) and lesson 15. */
-ssize_t read_retrying(int fd, void *buffer, size_t size)
-{
-    ssize_t n;
-    while ((n = read(fd, buffer, size)) == -1 && errno == EINTR)
-        continue;               /* a handler ran: nothing was read, read again */
-    return n;
-}
-
-/* Waits for 'child' to end and stores how it ended in *status; a wait that
- * a signal interrupts is made again. Returns false after a warning when
- * waitpid() fails. */
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
 bool reap(pid_t child, int *status)
 {
-    while (waitpid(child, status, 0) == -1) {
-        if (errno != EINTR) {
-            warn("waitpid");
-            return false;
-        }
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
+        warn("waitpid");
+        return false;
     }
     return true;
 }
 
-/* The parent cannot go on while 'child' lives: it kills the child, waits for
- * it (no orphan, no zombie is left) and exits with status 1. */
-_Noreturn void end_child_and_exit(pid_t child)
+/* The parent failed while 'child' lives: kill it and reap it, so that it is
+ * left neither running nor a zombie. The caller then exits with status 1. */
+void end_child(pid_t child)
 {
-    int status;
     if (kill(child, SIGKILL) == -1)
         warn("kill");
-    reap(child, &status);
-    exit(EXIT_FAILURE);
+    reap(child, NULL);
 }
 
 /* Says what kcmp() answered about fd1 of pid1 and fd2 of pid2. Returns false
@@ -240,8 +227,10 @@ int main(int argc, char *argv[])
 
     /* Reap the child first: then its F_SETFL has certainly happened. */
     int status;
-    if (!reap(child, &status))
-        end_child_and_exit(child);
+    if (!reap(child, &status)) {
+        end_child(child);
+        return EXIT_FAILURE;
+    }
     say("child %ld %s\n", (long) child, describe_status(status));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         /* Without its write and its O_NONBLOCK, a read below would block forever. */
@@ -254,11 +243,13 @@ int main(int argc, char *argv[])
     show_fdinfo(efd);
     checkpoint("reaped", efd);
 
+    /* The child's O_NONBLOCK is on the shared description: these reads never
+     * sleep, so no signal interrupts them: no EINTR loop (lesson 15). */
     uint64_t received;
-    if (read_retrying(efd, &received, sizeof received) != sizeof received)
+    if (read(efd, &received, sizeof received) != sizeof received)
         err(EXIT_FAILURE, "read");
     say("first read: 0x%" PRIx64 " (%" PRIu64 ")\n", received, received);
-    if (read_retrying(efd, &received, sizeof received) != -1 || errno != EAGAIN)
+    if (read(efd, &received, sizeof received) != -1 || errno != EAGAIN)
         err(EXIT_FAILURE, "read");
     say("second read, at count 0: -1, errno EAGAIN (%s): the child's O_NONBLOCK "
         "is mine too\n", strerror(EAGAIN));

@@ -19,13 +19,17 @@
  *   asleep in read() again (the first child's loop called read() again; the
  *   second child's read was restarted by the kernel), and only then writes.
  *   The rule the whole course follows comes from here: a blocking call (a
- *   read of an eventfd, a pipe or a socket; poll and epoll_wait; waitpid)
- *   that a signal interrupts is made again, by one small helper in each
- *   lesson (read_retrying here; reap() does the same for waitpid). A program
- *   with no handler of its own may still need it: a library may install one
- *   without SA_RESTART; poll and epoll_wait are never restarted, SA_RESTART
- *   or not; and epoll_wait fails with EINTR even after a mere stop and
- *   continue (SIGSTOP and SIGCONT, a debugger). See signal(7).
+ *   read of an eventfd, a pipe or a socket; a write that waits for room;
+ *   recvmsg; poll and epoll_wait; waitpid) that a signal interrupts is made
+ *   again. Each lesson writes the loop out once per kind of call, inside the
+ *   small function that makes the call, with one short comment at the loop
+ *   (read_retrying here; reap() for waitpid, which end_child() uses too). A
+ *   call that cannot sleep (a non-blocking descriptor, a timeout of 0) has
+ *   no loop, and its comment says why. A program with no handler of its own
+ *   may still need the loop: a library may install one without SA_RESTART;
+ *   poll and epoll_wait are never restarted, SA_RESTART or not; and
+ *   epoll_wait fails with EINTR even after a mere stop and continue (SIGSTOP
+ *   and SIGCONT, a debugger). See signal(7).
  *
  * How to run
  *   build/15-signals-eintr [--pause] [VALUE]
@@ -100,15 +104,15 @@ void catch_signal(int signo, void (*handler)(int), bool restart)
     }
 }
 
-/* read(2), made again when a signal interrupts it: the course's one EINTR
- * rule. A read that sleeps fails with EINTR when a handler installed without
- * SA_RESTART (by this program or by a library) runs meanwhile; see signal(7).
- * *interrupted counts how often that happened. */
+/* read(2), made again when a signal interrupts it before anything is read:
+ * the course's one EINTR rule. Nothing was read and the count is untouched,
+ * so reading again loses nothing. *interrupted counts how often it happened.
+ * Returns what read() returned. */
 ssize_t read_retrying(int fd, void *buffer, size_t size, unsigned *interrupted)
 {
     ssize_t n;
     while ((n = read(fd, buffer, size)) == -1 && errno == EINTR)
-        ++*interrupted;         /* nothing was read and the count is untouched */
+        ++*interrupted; /* a handler without SA_RESTART ran (lesson 15): read again */
     return n;
 }
 
@@ -124,29 +128,27 @@ bool notify(int efd, uint64_t value)
     return true;
 }
 
-/* Waits for 'child' to end and stores how it ended in *status; a wait that a
- * signal interrupts (EINTR, as for read_retrying) is made again. Returns
- * false after a warning when waitpid() fails. */
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
 bool reap(pid_t child, int *status)
 {
-    while (waitpid(child, status, 0) == -1) {
-        if (errno != EINTR) {
-            warn("waitpid");
-            return false;
-        }
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
+        warn("waitpid");
+        return false;
     }
     return true;
 }
 
-/* The parent cannot go on while 'child' lives: it kills the child, waits for
- * it (no orphan, no zombie is left) and exits with status 1. */
-_Noreturn void end_child_and_exit(pid_t child)
+/* The parent failed while 'child' lives: kill it and reap it, so that it is
+ * left neither running nor a zombie. The caller then exits with status 1. */
+void end_child(pid_t child)
 {
-    int status;
     if (kill(child, SIGKILL) == -1)
         warn("kill");
-    reap(child, &status);
-    exit(EXIT_FAILURE);
+    reap(child, NULL);
 }
 
 /* 1 while /proc/PID/status lists signal 'signo' as pending, for the thread
@@ -247,7 +249,8 @@ static bool interrupt_a_reader(int efd, uint64_t value, bool restart)
      * when the child has ended. */
     if (!wait_until_blocked(child, SYS_read, efd, TIMEOUT_MS)) {
         warn("waiting for the %s child to block in read()", restart ? "second" : "first");
-        end_child_and_exit(child);
+        end_child(child);
+        exit(EXIT_FAILURE);
     }
     say("child %ld is blocked in read()\n", (long) child);
     show_fdinfo(efd);
@@ -255,27 +258,34 @@ static bool interrupt_a_reader(int efd, uint64_t value, bool restart)
 
     if (kill(child, SIGUSR1) == -1) {
         warn("kill");
-        end_child_and_exit(child);
+        end_child(child);
+        exit(EXIT_FAILURE);
     }
     say("sent SIGUSR1 to child %ld\n", (long) child);
     if (!wait_until_delivered(child, SIGUSR1, TIMEOUT_MS)) {
         warn("waiting for SIGUSR1 to be delivered");
-        end_child_and_exit(child);
+        end_child(child);
+        exit(EXIT_FAILURE);
     }
     if (!wait_until_blocked(child, SYS_read, efd, TIMEOUT_MS)) {
         warn("waiting for the child to sleep in read() again");
-        end_child_and_exit(child);
+        end_child(child);
+        exit(EXIT_FAILURE);
     }
     say("child %ld: SIGUSR1 delivered, and it is blocked in read() again\n", (long) child);
     show_fdinfo(efd);
     checkpoint(restart ? "restarted" : "retrying", efd);
 
-    if (!notify(efd, value))
-        end_child_and_exit(child);
+    if (!notify(efd, value)) {
+        end_child(child);
+        exit(EXIT_FAILURE);
+    }
     say("wrote 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
     int status;
-    if (!reap(child, &status))
-        end_child_and_exit(child);
+    if (!reap(child, &status)) {
+        end_child(child);
+        exit(EXIT_FAILURE);
+    }
     say("child %ld %s\n", (long) child, describe_status(status));
     show_fdinfo(efd);
     checkpoint(restart ? "second-reaped" : "first-reaped", efd);

@@ -52,19 +52,6 @@ static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what is written: 1..0xfffffffffffffffe (default 5)\n";
 
-/* read(2), made again when a signal interrupts it. A read that sleeps fails
- * with EINTR when a handler installed without SA_RESTART, perhaps by a
- * library, runs meanwhile; see signal(7) and lesson 15. (This lesson's
- * eventfd is non-blocking, so its reads never sleep; the helper keeps the raw
- * path the same as everywhere else in the course.) */
-ssize_t read_retrying(int fd, void *buffer, size_t size)
-{
-    ssize_t n;
-    while ((n = read(fd, buffer, size)) == -1 && errno == EINTR)
-        continue;               /* a handler ran: nothing was read, read again */
-    return n;
-}
-
 /* The plain system call: you pass the buffer and its size, and get back the
  * number of bytes written, 8. */
 ssize_t notify_raw(int efd, uint64_t value)
@@ -76,10 +63,11 @@ ssize_t notify_raw(int efd, uint64_t value)
 }
 
 /* The plain system call: returns the number of bytes read, 8, and the count
- * in *value. */
+ * in *value. This lesson's eventfd is non-blocking: its reads never sleep, so
+ * no signal interrupts them: no EINTR loop (lesson 15). */
 ssize_t take_raw(int efd, uint64_t *value)
 {
-    ssize_t bytes = read_retrying(efd, value, sizeof *value);
+    ssize_t bytes = read(efd, value, sizeof *value);
     if (bytes != sizeof *value)
         err(EXIT_FAILURE, "read");
     return bytes;
@@ -156,7 +144,7 @@ int main(int argc, char *argv[])
     checkpoint("wrapper-read", efd);
 
     /* 3. The same failures both ways: -1, and the reason in errno. */
-    bytes = read_retrying(efd, &got, sizeof got);
+    bytes = read(efd, &got, sizeof got);
     if (bytes != -1 || errno != EAGAIN)
         err(EXIT_FAILURE, "read");
     say("read at count 0:          returned %zd, errno %s (%s)\n",
@@ -182,7 +170,7 @@ int main(int argc, char *argv[])
     /* The mistake the wrappers make impossible: a buffer smaller than 8. */
     notify_raw(efd, value);
     uint32_t small;
-    bytes = read_retrying(efd, &small, sizeof small);
+    bytes = read(efd, &small, sizeof small);
     if (bytes != -1 || errno != EINVAL)
         err(EXIT_FAILURE, "read");
     say("read into a 4-byte int:   returned %zd, errno %s (%s); the count stays\n",

@@ -64,15 +64,13 @@ static const char usage[] =
     "[--pause] [VALUE]\n"
     "  VALUE    what each child writes: 1..0xfffffffffffffffe (default 42)\n";
 
-/* read(2), made again when a signal interrupts it. A read that sleeps (on an
- * eventfd, a pipe or a socket) fails with EINTR when a handler installed
- * without SA_RESTART, perhaps by a library, runs meanwhile; see signal(7)
- * and lesson 15. */
+/* read(2), made again when a signal interrupts it before anything is read.
+ * Returns what read() returned. */
 ssize_t read_retrying(int fd, void *buffer, size_t size)
 {
     ssize_t n;
     while ((n = read(fd, buffer, size)) == -1 && errno == EINTR)
-        continue;               /* a handler ran: nothing was read, read again */
+        continue;       /* a handler without SA_RESTART ran (lesson 15): read again */
     return n;
 }
 
@@ -148,9 +146,8 @@ void send_eventfd(int sock, int efd, bool pass_descriptor)
 
 /* Receives the sender's descriptor number into *number and, into *fd, the
  * descriptor that came with it in an SCM_RIGHTS message (-1 if only the
- * number came). A recvmsg() that a signal interrupts is made again, as
- * read_retrying() does. Returns 1, or 0 when the sender closed its end
- * without sending anything, or -1 after a warning. */
+ * number came). Returns 1, or 0 when the sender closed its end without
+ * sending anything, or -1 after a warning. */
 int receive_eventfd(int sock, int *number, int *fd)
 {
     struct iovec data = { .iov_base = number, .iov_len = sizeof *number };
@@ -161,7 +158,7 @@ int receive_eventfd(int sock, int *number, int *fd)
     };
     ssize_t received;
     while ((received = recvmsg(sock, &message, 0)) == -1 && errno == EINTR)
-        continue;
+        continue;       /* a handler without SA_RESTART ran (lesson 15): receive again */
     if (received == -1) {
         warn("recvmsg");
         return -1;
@@ -225,29 +222,27 @@ int take_descriptor(pid_t pid, int number, int *unavailable)
 #endif
 }
 
-/* Waits for 'child' to end and stores how it ended in *status; a wait that
- * a signal interrupts is made again. Returns false after a warning when
- * waitpid() fails. */
+/* Waits for 'child' to end and stores how it ended in *status (nothing if
+ * status is NULL). Returns false after "waitpid: <error>" on failure. */
 bool reap(pid_t child, int *status)
 {
-    while (waitpid(child, status, 0) == -1) {
-        if (errno != EINTR) {
-            warn("waitpid");
-            return false;
-        }
+    pid_t pid;
+    while ((pid = waitpid(child, status, 0)) == -1 && errno == EINTR)
+        continue;       /* a handler without SA_RESTART ran (lesson 15): wait again */
+    if (pid == -1) {
+        warn("waitpid");
+        return false;
     }
     return true;
 }
 
-/* The parent cannot go on while 'child' lives: it kills the child, waits for
- * it (no orphan, no zombie is left) and exits with status 1. */
-_Noreturn void end_child_and_exit(pid_t child)
+/* The parent failed while 'child' lives: kill it and reap it, so that it is
+ * left neither running nor a zombie. The caller then exits with status 1. */
+void end_child(pid_t child)
 {
-    int status;
     if (kill(child, SIGKILL) == -1)
         warn("kill");
-    reap(child, &status);
-    exit(EXIT_FAILURE);
+    reap(child, NULL);
 }
 
 /* A child: creates its own eventfd, writes 'value', hands the eventfd over
@@ -346,16 +341,21 @@ static bool handover(uint64_t value, bool use_scm_rights)
     }
     if (close(sv[1]) == -1) {
         warn("close");
-        end_child_and_exit(child);
+        end_child(child);
+        exit(EXIT_FAILURE);
     }
 
     int efd;
-    if (!get_childs_eventfd(child, sv[0], use_scm_rights, &efd))
-        end_child_and_exit(child);
+    if (!get_childs_eventfd(child, sv[0], use_scm_rights, &efd)) {
+        end_child(child);
+        exit(EXIT_FAILURE);
+    }
     if (efd != -1) {
         uint64_t received;
-        if (!take_count(efd, &received))
-            end_child_and_exit(child);
+        if (!take_count(efd, &received)) {
+            end_child(child);
+            exit(EXIT_FAILURE);
+        }
         say("read 0x%" PRIx64 " (%" PRIu64 ") through my fd %d: what the child wrote\n",
             received, received, efd);
         show_fdinfo(efd);
@@ -364,11 +364,14 @@ static bool handover(uint64_t value, bool use_scm_rights)
 
     if (close(sv[0]) == -1) {           /* the child may go now */
         warn("close");
-        end_child_and_exit(child);
+        end_child(child);
+        exit(EXIT_FAILURE);
     }
     int status;
-    if (!reap(child, &status))
-        end_child_and_exit(child);
+    if (!reap(child, &status)) {
+        end_child(child);
+        exit(EXIT_FAILURE);
+    }
     say("child %ld %s\n", (long) child, describe_status(status));
     if (efd != -1 && close(efd) == -1)
         err(EXIT_FAILURE, "close");

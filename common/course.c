@@ -68,6 +68,11 @@ int course_options(int argc, char *argv[], const char *usage,
     /* Line-buffered stdout: every line reaches a pipe as soon as it is
      * complete, and no half-filled buffer is duplicated by fork(). */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* Line-buffered stderr too: warn(3) writes "prog: ", the call and the
+     * error in three writes to an unbuffered stream, so children failing at
+     * the same moment would interleave them ("readread: ..."). Buffered, each
+     * message is one write(2) when its newline arrives, even before _exit(). */
+    setvbuf(stderr, NULL, _IOLBF, 0);
 
     size_t count = 0;
     while (options && options[count].name)

@@ -332,6 +332,7 @@ static bool one_write_wakes_all(size_t k)
     if (efd == -1)
         err(EXIT_FAILURE, "eventfd");
     say("part 1: created eventfd fd %d; forking %zu readers\n", efd, k);
+    show_fdinfo(efd);
     for (size_t i = 0; i < k; i++) {
         pids[i] = fork();
         if (pids[i] == -1) {
@@ -632,6 +633,10 @@ int main(int argc, char *argv[])
     if (course_options(argc, argv, usage, options, on_option) != argc)
         usage_error("this lesson takes no arguments, only options");
     size_t k = (size_t) readers;
+    /* Children may fail at the same moment: a line-buffered stderr writes
+     * each message with one write(), so that their lines do not mix. */
+    if (setvbuf(stderr, NULL, _IOLBF, 0) != 0)
+        err(EXIT_FAILURE, "setvbuf");
 
     if (!one_write_wakes_all(k))
         return EXIT_FAILURE;

@@ -66,7 +66,6 @@
 
 #include "course.h"
 
-#define QUEUE_CAPACITY 1024
 #define TIMEOUT_MS 10000
 
 /* glibc's epoll_wait() is the epoll_wait system call where the architecture
@@ -153,6 +152,7 @@ uint64_t drain(int efd)
 }
 
 /* A queue of work items (here, numbers) that threads share under a mutex. */
+#define QUEUE_CAPACITY 1024
 struct work_queue {
     pthread_mutex_t lock;
     unsigned items[QUEUE_CAPACITY];

@@ -3,8 +3,9 @@
  * What it shows
  *   One write wakes every reader. A read that finds the count at 0 sleeps on
  *   the eventfd's wait queue, and fs/eventfd.c puts it there as a
- *   non-exclusive waiter (wait_event_interruptible_locked_irq), so a write
- *   wakes all of them. Each woken reader takes the kernel's lock and looks at
+ *   non-exclusive waiter (wait_event_interruptible_locked_irq since Linux
+ *   6.4, an open-coded __add_wait_queue loop before), so a write wakes all
+ *   of them. Each woken reader takes the kernel's lock and looks at
  *   the count again: the first takes it all (normal mode) and returns, the
  *   others find 0 and go back to sleep. The lesson shows it with K children
  *   asleep in read(): after one write exactly one child reports a value, and

@@ -27,10 +27,11 @@
  *   the count keeps it until the next epoll_wait().
  *
  * How to run
- *   build/21-event-loop-doorbell [--pause] [--items N] [--burst M] [--wait-for-signal]
+ *   build/21-event-loop-doorbell [--pause] [--items N] [--burst M] [--signal-from WHO]
  *   N: items posted one at a time, 1..100 (default 3); M: items posted back
- *   to back, 1..1000 (default 200). With --wait-for-signal the lesson does
- *   not send itself SIGTERM: it waits for yours (kill -TERM PID, or Ctrl-C).
+ *   to back, 1..1000 (default 200). WHO sends the SIGTERM that stops the
+ *   loop: "thread" (default), the producer thread, or "outside": the lesson
+ *   waits for yours (kill -TERM PID, or Ctrl-C).
  *
  * What to inspect (with --pause; every checkpoint is in the loop thread)
  *   armed         eventfd-count 0; cat /proc/PID/fdinfo/FD: flags 02004002
@@ -77,14 +78,15 @@
 #endif
 
 static const char usage[] =
-    "[--pause] [--items N] [--burst M] [--wait-for-signal]\n"
+    "[--pause] [--items N] [--burst M] [--signal-from WHO]\n"
     "  --items N          items posted one at a time: 1..100 (default 3)\n"
     "  --burst M          items posted back to back: 1..1000 (default 200)\n"
-    "  --wait-for-signal  wait for your SIGTERM or SIGINT instead of sending one\n";
+    "  --signal-from WHO  who sends the SIGTERM that stops the loop: thread (the\n"
+    "                     producer thread, default) or outside (you: kill -TERM)\n";
 
 static uint64_t items = 3;
 static uint64_t burst = 200;
-static bool wait_for_signal;
+static bool signal_from_outside;
 
 static void on_option(int val, const char *arg)
 {
@@ -92,8 +94,12 @@ static void on_option(int val, const char *arg)
         items = parse_u64(arg, "--items", 1, 100);
     else if (val == 'b')
         burst = parse_u64(arg, "--burst", 1, 1000);
+    else if (val == 's' && strcmp(arg, "thread") == 0)
+        signal_from_outside = false;
+    else if (val == 's' && strcmp(arg, "outside") == 0)
+        signal_from_outside = true;
     else if (val == 's')
-        wait_for_signal = true;
+        usage_error("--signal-from '%s' is neither thread nor outside", arg);
 }
 
 /* Makes CALL again for as long as it fails with EINTR, and leaves its result
@@ -301,7 +307,7 @@ static void *producer(void *arg)
             errx(EXIT_FAILURE, "the work queue is full");
     if (!loop_sleeps(lesson))
         return NULL;
-    if (wait_for_signal) {
+    if (signal_from_outside) {
         say("producer thread %ld: done. The loop sleeps in epoll_wait(); "
             "stop it with: kill -TERM %ld\n", tid, (long) getpid());
     } else {
@@ -367,7 +373,7 @@ int main(int argc, char *argv[])
     static const struct option options[] = {
         { "items", required_argument, NULL, 'i' },
         { "burst", required_argument, NULL, 'b' },
-        { "wait-for-signal", no_argument, NULL, 's' },
+        { "signal-from", required_argument, NULL, 's' },
         { NULL, 0, NULL, 0 }
     };
     if (course_options(argc, argv, usage, options, on_option) != argc)

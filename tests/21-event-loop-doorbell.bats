@@ -120,9 +120,9 @@ wait_for_count() {
     assert_line --regexp '^parent [0-9]+: the next epoll_wait\(\) returned at once: drained 2 ring\(s\), 0 items; signal 15 asked to stop$'
 }
 
-@test "with --wait-for-signal a SIGTERM or SIGINT sent from outside wakes the sleeping loop, which stops cleanly" {
+@test "with --signal-from outside a SIGTERM or SIGINT sent from outside wakes the sleeping loop, which stops cleanly" {
     for signal in TERM INT; do
-        start_lesson 21-event-loop-doorbell --items 1 --burst 1 --wait-for-signal
+        start_lesson 21-event-loop-doorbell --items 1 --burst 1 --signal-from outside
         read_until 'registered with epoll fd ([0-9]+)'
         epfd=${BASH_REMATCH[1]}
         read_until 'stop it with: kill -TERM ([0-9]+)$'
@@ -142,5 +142,5 @@ wait_for_count() {
 
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 21-event-loop-doorbell --bogus "--items 0" "--items 101" "--burst 0" \
-        "--burst 1001" "--burst abc" "--items -1" "--wait-for-signal=yes" extra "--items"
+        "--burst 1001" "--burst abc" "--items -1" "--signal-from self" "--signal-from" extra "--items"
 }

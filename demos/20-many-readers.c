@@ -547,8 +547,9 @@ static bool nothing_lost(size_t k, size_t w, uint64_t p)
 {
     pid_t pids[MAX_READERS + MAX_WRITERS] = { 0 };
     /* Each reader leaves its sum and its number of reads here for the parent. */
-    uint64_t *results = mmap(NULL, 2 * MAX_READERS * sizeof *results, PROT_READ | PROT_WRITE,
-                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct { uint64_t sum, reads; } *results = mmap(NULL, MAX_READERS * sizeof *results,
+                                                    PROT_READ | PROT_WRITE,
+                                                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (results == MAP_FAILED)
         err(EXIT_FAILURE, "mmap");
     int efd = eventfd(0, EFD_NONBLOCK);
@@ -566,11 +567,11 @@ static bool nothing_lost(size_t k, size_t w, uint64_t p)
             end_children(pids, k + w);
             return false;
         }
-        if (pids[i] == 0 && i < k) {
+        if (i < k && pids[i] == 0) {
             uint64_t reads;
             uint64_t sum = read_until_stopped(efd, stop, &reads);
-            results[2 * i] = sum;
-            results[2 * i + 1] = reads;
+            results[i].sum = sum;
+            results[i].reads = reads;
             say("reader: read %" PRIu64 " in %" PRIu64 " reads\n", sum, reads);
             leave(EXIT_SUCCESS, efd, stop);
         }
@@ -609,8 +610,8 @@ static bool nothing_lost(size_t k, size_t w, uint64_t p)
     }
     uint64_t posted = w * (p * (p + 1) / 2), read = 0, reads = 0;
     for (size_t i = 0; i < k; i++) {
-        read += results[2 * i];
-        reads += results[2 * i + 1];
+        read += results[i].sum;
+        reads += results[i].reads;
     }
     say("posted %" PRIu64 " in %" PRIu64 " writes; read %" PRIu64 " in %" PRIu64 " reads: %s\n",
         posted, w * p, read, reads, read == posted ? "nothing lost" : "LOST POSTS");
@@ -618,7 +619,7 @@ static bool nothing_lost(size_t k, size_t w, uint64_t p)
     checkpoint("sums-match", efd);
     if (close(efd) == -1 || close(stop) == -1)
         err(EXIT_FAILURE, "close");
-    if (munmap(results, 2 * MAX_READERS * sizeof *results) == -1)
+    if (munmap(results, MAX_READERS * sizeof *results) == -1)
         err(EXIT_FAILURE, "munmap");
     return ok && read == posted;
 }

@@ -2,7 +2,7 @@
  *
  * What it shows
  *   The commonest real use of an eventfd. An event loop (libuv's uv_async_t,
- *   glib's GWakeup, systemd's sd-event, tokio's waker on Linux) sleeps in
+ *   glib's GWakeup, gRPC's EventFdWakeupFd, tokio's (mio's) Waker) sleeps in
  *   epoll_wait() on its sockets, timers and one eventfd, the doorbell. Other
  *   threads hand it work: they put the item in a queue under a mutex, then
  *   ring the doorbell (write 1). The loop wakes, drains the doorbell (one

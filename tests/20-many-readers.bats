@@ -75,6 +75,10 @@ count_lines() {
     done
     if kernel_at_least 6 5; then
         assert_equal "$(fdinfo "$CP_PID" "$CP_FD" eventfd-semaphore)" 1
+    else
+        # eventfd-semaphore appears in fdinfo since Linux 6.5
+        run fdinfo "$CP_PID" "$CP_FD" eventfd-semaphore
+        assert_failure
     fi
     resume
     next_checkpoint all-fed

@@ -486,8 +486,11 @@ static bool exclusive_waiters(size_t k)
             say("epoll_wait() woke me; read %" PRIu64 "\n", value);
             leave(EXIT_SUCCESS, epfd, efd);
         }
-        if (close(epfd) == -1)          /* the child holds it; later children must not */
-            err(EXIT_FAILURE, "close");
+        if (close(epfd) == -1) {        /* the child holds it; later children must not */
+            warn("close");
+            end_children(pids, k);
+            return false;
+        }
     }
     for (size_t i = 0; i < k; i++)
         if (!wait_until_blocked(pids[i], EPOLL_WAIT_NR, epfds[i], TIMEOUT_MS)) {

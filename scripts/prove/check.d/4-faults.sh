@@ -48,6 +48,7 @@ aliases_for() {
         pselect6) echo "select|pselect" ;;
         rt_sigaction) echo "sigaction|signal" ;;
         rt_sigprocmask) echo "sigprocmask|pthread_sigmask" ;;
+        tgkill) echo "raise|pthread_kill" ;;
         nanosleep | clock_nanosleep) echo "nanosleep|clock_nanosleep|sleep" ;;
         *) local base=${1%%[0-9]}; echo "${base%%[0-9]}" ;;
     esac

@@ -7,11 +7,12 @@
 #   1235 read(3<anon_inode:[eventfd]>, 0x7ffd..., 8) = -1 EIO (Input/output error) (INJECTED)
 #   1234 --- SIGCHLD {...} ---          1234 +++ exited with 0 +++
 # and each completed call becomes one tab-separated line:
-#   PID  NAME  EFD  RET  INJECTED  ERRTEXT
+#   PID  NAME  EFD  RET  INJECTED  ERRTEXT  THREAD
 # EFD is 1 when the descriptor the call works on is an eventfd (-y shows it
 # as N<anon_inode:[eventfd]>; quoted strings are ignored), RET is what follows
 # the last " = ", INJECTED is 1 for a call strace made fail, and ERRTEXT is the
-# strerror() text strace printed for it ("Input/output error").
+# strerror() text strace printed for it ("Input/output error"), and THREAD
+# is 1 for a clone that made a thread (CLONE_THREAD) rather than a process.
 BEGIN { OFS = "\t" }
 
 {
@@ -60,5 +61,8 @@ function emit(pid, call,    name, args, ret, injected, errtext, efd) {
     efd = args ~ /^[a-z0-9_]+\([0-9]+<anon_inode:\[eventfd\]>/ ||
           args ~ /[{ ]fd=[0-9]+<anon_inode:\[eventfd\]>/ ||
           args ~ /^epoll_ctl\([^,]*, [^,]*, [0-9]+<anon_inode:\[eventfd\]>/
-    print pid, name, efd ? 1 : 0, ret, injected, errtext
+    # A clone that made a thread (CLONE_THREAD): the thread is joined, never
+    # reaped with a wait.
+    thread = name ~ /^clone3?$/ && args ~ /CLONE_THREAD/
+    print pid, name, efd ? 1 : 0, ret, injected, errtext, thread ? 1 : 0
 }

@@ -638,11 +638,6 @@ int main(int argc, char *argv[])
     if (course_options(argc, argv, usage, options, on_option) != argc)
         usage_error("this lesson takes no arguments, only options");
     size_t k = (size_t) readers;
-    /* Children may fail at the same moment: a line-buffered stderr writes
-     * each message with one write(), so that their lines do not mix. */
-    if (setvbuf(stderr, NULL, _IOLBF, 0) != 0)
-        err(EXIT_FAILURE, "setvbuf");
-
     if (!one_write_wakes_all(k))
         return EXIT_FAILURE;
     if (!posts_feed_readers(k))

@@ -11,7 +11,7 @@ LESSONS := $(patsubst demos/%.c,$(BUILD)/%,$(sort $(wildcard demos/[0-9][0-9]-*.
 HELPERS := $(patsubst demos/helpers/%.c,$(BUILD)/helpers/%,$(wildcard demos/helpers/*.c))
 COMMON  := $(BUILD)/course.o
 
-.PHONY: all clean test test-all tour bench check test-kernel
+.PHONY: all clean test test-all tour bench bench-suite check test-kernel
 all: $(LESSONS) $(HELPERS)
 
 $(BUILD) $(BUILD)/helpers:
@@ -30,7 +30,7 @@ $(BUILD)/helpers/%: demos/helpers/%.c $(COMMON) common/course.h | $(BUILD)/helpe
 tour: all
 	scripts/tour $(if $(filter 1 yes,$(PAUSE)),--pause)
 
-# The Bats suite on this kernel: seconds.
+# The Bats suite on this kernel: seconds. JUNIT=report.xml also writes a JUnit report.
 test:
 	scripts/prove/run-tests
 
@@ -42,6 +42,10 @@ test-all: all
 # Figures, never pass/fail: lesson 18's wakeup costs.
 bench: all
 	scripts/bench
+
+# Figures, never pass/fail: what `make test` costs next to Bats's own floor.
+bench-suite: all
+	bench/suite-time
 
 # Sanitizers, descriptor hygiene, fault injection, load and bad input.
 check: all

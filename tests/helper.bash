@@ -63,6 +63,13 @@ BUILD=$TOP/build
 DEADLINE=${DEADLINE:-10}
 
 setup() {
+    # Bats traces every command of a test for its error reports: a DEBUG trap
+    # that costs some 0.3 ms a command, inherited by every function while bash
+    # has -T (functrace) set. Without it the helpers' loops over a lesson's
+    # output, fdinfo lines or a book run untraced, some 100 times faster, and a
+    # failure is reported at the test's line that called the helper, as for
+    # bats-assert's. The test's own lines stay traced.
+    set +T
     LESSON_PID=
     LESSON_RUNS=0
     CHECKPOINTS=()

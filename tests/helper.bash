@@ -123,10 +123,8 @@ read_stderr() {
 # Returns 1 at end of output; fails the test on time-out.
 read_line() {
     local deadline=${1:-$DEADLINE}
-    if IFS= read -r -t "$deadline" -u "$LESSON_OUT" LINE; then
-        return 0
-    fi
-    if [ $? -gt 128 ]; then
+    IFS= read -r -t "$deadline" -u "$LESSON_OUT" LINE && return 0
+    if [ $? -gt 128 ]; then             # read's status: above 128 is a time-out
         read_stderr
         fail "$(printf 'no output from %s within %ss\noutput so far:\n%s\nstderr:\n%s' \
             "$LESSON_NAME" "$deadline" "$(printf '%s\n' "${OUT_LINES[@]}")" "$LESSON_STDERR")"

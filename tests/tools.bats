@@ -75,8 +75,10 @@ next_watch_line() {
     if IFS= read -r -t "$DEADLINE" -u "$WATCH_OUT" WLINE; then
         WATCH_LINES+=("$WLINE")
         return 0
+    else
+        local read_status=$?            # above 128: a time-out
     fi
-    [ $? -le 128 ] ||
+    [ "$read_status" -le 128 ] ||
         fail "$(printf 'efd-watch printed nothing within %ss; so far:\n%s\nstderr:\n%s' \
             "$DEADLINE" "$(printf '%s\n' "${WATCH_LINES[@]}")" "$(cat "$WATCH_ERR")")"
     return 1

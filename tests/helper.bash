@@ -31,7 +31,7 @@ bats_require_minimum_version 1.7.0
 # empty test takes. This sources the files that load.bash names, in its order,
 # with none; a load.bash of another shape is left to bats_load_library.
 load_library() {
-    local name=$1 dir load= line files=() file
+    local name=$1 dir load='' line files=() file
     local IFS=:
     for dir in $BATS_LIB_PATH; do
         if [ -f "$dir/$name/load.bash" ]; then
@@ -169,7 +169,7 @@ pass_checkpoints() {
 close_pipes() {
     [ -z "${LESSON_IN:-}" ] || exec {LESSON_IN}>&-
     [ -z "${LESSON_OUT:-}" ] || exec {LESSON_OUT}<&-
-    LESSON_IN= LESSON_OUT=
+    LESSON_IN='' LESSON_OUT=''
 }
 
 finish_lesson() {

@@ -20,6 +20,7 @@ setup_file() {
 
 # Sets status, output, lines and stderr, as `run --separate-stderr` would, from
 # the saved run NAME (plain or paused).
+# shellcheck disable=SC2034  # bats-assert reads status, output and lines
 saved_run() {
     local dir=$BATS_FILE_TMPDIR
     read -r status <"$dir/$1.status"

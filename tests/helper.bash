@@ -24,6 +24,12 @@
 # process started costs milliseconds, a builtin microseconds.
 
 bats_require_minimum_version 1.7.0
+# bash 5: EPOCHREALTIME, and `wait` on a process substitution's pid (the
+# lesson's) with its exit status (tested with bash 5.2).
+if ((BASH_VERSINFO[0] < 5)); then
+    echo "helper.bash: bash 5 or later is needed; this is bash $BASH_VERSION" >&2
+    exit 1
+fi
 
 # Loads library NAME (bats-support, bats-assert) from BATS_LIB_PATH as
 # bats_load_library does, for less: their load.bash runs `dirname` for each

@@ -11,7 +11,7 @@ LESSONS := $(patsubst demos/%.c,$(BUILD)/%,$(sort $(wildcard demos/[0-9][0-9]-*.
 HELPERS := $(patsubst demos/helpers/%.c,$(BUILD)/helpers/%,$(wildcard demos/helpers/*.c))
 COMMON  := $(BUILD)/course.o
 
-.PHONY: all clean test test-all tour bench check test-kernel
+.PHONY: all clean test test-all tour bench bench-suite check test-kernel
 all: $(LESSONS) $(HELPERS)
 
 $(BUILD) $(BUILD)/helpers:
@@ -37,7 +37,7 @@ $(BUILD)/bench/%: bench/%.c $(COMMON) common/course.h | $(BUILD)/bench
 tour: all
 	scripts/tour $(if $(filter 1 yes,$(PAUSE)),--pause)
 
-# The Bats suite on this kernel: seconds.
+# The Bats suite on this kernel: seconds. JUNIT=report.xml also writes a JUnit report.
 test:
 	scripts/prove/run-tests
 
@@ -49,6 +49,10 @@ test-all: all
 # Figures, never pass/fail: what a wake-up costs (bench/run-wakeup-cost).
 bench: all
 	bench/run-wakeup-cost
+
+# Figures, never pass/fail: what `make test` costs next to Bats's own floor.
+bench-suite: all
+	bench/suite-time
 
 # Sanitizers, descriptor hygiene, fault injection, load and bad input.
 check: all

@@ -35,7 +35,7 @@ load helper
     resume
     next_checkpoint received
     assert_count 0
-    assert_equal "$(process_state "$parent")" S    # asleep in waitpid()
+    wait_for_state "$parent" S    # asleep in waitpid()
     resume
     next_checkpoint reaped
     assert_count 0

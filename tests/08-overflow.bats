@@ -24,10 +24,7 @@ assert_last_line() {
 
 @test "a write past the maximum blocks in write() on the eventfd, as /proc shows, and the count stays at the maximum" {
     start_paused 08-overflow
-    for name in created full; do
-        next_checkpoint "$name"
-        resume
-    done
+    pass_checkpoints created full
     next_checkpoint writer-blocked
     assert_count fffffffffffffffe
     assert_last_line '^parent [0-9]+: poll: POLLIN no POLLOUT$'
@@ -50,10 +47,7 @@ assert_last_line() {
     next_checkpoint created
     parent=$CP_PID
     resume
-    for name in full writer-blocked; do
-        next_checkpoint "$name"
-        resume
-    done
+    pass_checkpoints full writer-blocked
     next_checkpoint write-done
     [ "$CP_PID" != "$parent" ] || fail "'write-done' should be reached in the child"
     assert_count 9

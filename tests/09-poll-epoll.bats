@@ -11,15 +11,6 @@ fds_linked_to() {
     return 0
 }
 
-# Resumes checkpoints NAME... in order, starting from the next one.
-pass_checkpoints() {
-    local name
-    for name in "$@"; do
-        next_checkpoint "$name"
-        resume
-    done
-}
-
 @test "an eventfd is readable iff its count is above 0, writable iff it is below 0xfffffffffffffffe" {
     start_paused 09-poll-epoll
     next_checkpoint created

@@ -69,10 +69,7 @@ cloexec_bit() {
 
 @test "after exec the close-on-exec eventfd is gone from the helper's /proc/PID/fd, and the count stays 0" {
     start_paused 10-exec-cloexec
-    for name in created helper-wrote notified created-cloexec; do
-        next_checkpoint "$name"
-        resume
-    done
+    pass_checkpoints created helper-wrote notified created-cloexec
     next_checkpoint fd-closed
     [ "$(readlink "/proc/$CP_PID/exe")" = "$BUILD/helpers/efd-notify" ] ||
         fail "'fd-closed' should be reached in the exec'd helper"
@@ -92,12 +89,7 @@ cloexec_bit() {
     run_lesson helpers/efd-notify 1000 5
     assert_equal "$status" 3
     assert_line --regexp '^child [0-9]+: efd-notify: write to fd 1000 failed with EBADF'
-    for args in "2 5" "1000 abc" "1000 5 6"; do
-        # shellcheck disable=SC2086
-        run_lesson helpers/efd-notify $args
-        assert_equal "$status" 2
-        assert_stderr_contains "usage: efd-notify"
-    done
+    assert_bad_input_refused helpers/efd-notify "2 5" "1000 abc" "1000 5 6"
 }
 
 @test "bad input is refused with the usage and exit status 2" {

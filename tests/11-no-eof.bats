@@ -53,10 +53,7 @@ load helper
 @test "a pidfd polled beside the eventfd reports the writer's exit, after all its notifications (Linux 5.3+)" {
     kernel_at_least 5 3 || skip "pidfd_open needs Linux 5.3; this is $(uname -r)"
     start_paused 11-no-eof --timeout 20
-    for name in created writers-gone sentinel-seen; do
-        next_checkpoint "$name"
-        resume
-    done
+    pass_checkpoints created writers-gone sentinel-seen
     next_checkpoint exit-seen
     assert_count 0
     assert_equal "$(children_of "$CP_PID")" ""

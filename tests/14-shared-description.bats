@@ -50,7 +50,7 @@ other_eventfd() {
     resume
     next_checkpoint child-nonblock
     [ "$CP_PID" != "$parent" ] || fail "'child-nonblock' should be reached in the child"
-    assert_equal "$(process_state "$parent")" S       # waiting in waitpid()
+    wait_for_state "$parent" S       # waiting in waitpid()
     assert_count 9
     assert_equal $(( $(flags_of "$CP_PID" "$CP_FD") & O_NONBLOCK )) "$O_NONBLOCK"
     assert_equal $(( $(flags_of "$parent" "$original") & O_NONBLOCK )) "$O_NONBLOCK"

@@ -58,10 +58,7 @@ sigusr1_in() {
     next_checkpoint created
     parent=$CP_PID
     resume
-    for name in blocked retrying first-reaped; do
-        next_checkpoint "$name"
-        resume
-    done
+    pass_checkpoints blocked retrying first-reaped
     next_checkpoint blocked
     child=$(children_of "$parent")
     [ -n "$child" ] || fail "the parent has no child at the second 'blocked'"

@@ -35,10 +35,7 @@ load helper
 
 @test "a raw read into a 4-byte buffer fails with EINVAL and leaves the count alone" {
     start_paused 16-glibc-wrappers 7
-    for name in raw-written raw-read wrapper-written wrapper-read; do
-        next_checkpoint "$name"
-        resume
-    done
+    pass_checkpoints raw-written raw-read wrapper-written wrapper-read
     next_checkpoint small-read
     assert_count 7
     resume

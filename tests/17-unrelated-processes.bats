@@ -74,10 +74,7 @@ eventfds_of() {
 @test "pidfd_getfd gives the parent a close-on-exec copy with the child's eventfd-id (Linux 5.6+)" {
     kernel_at_least 5 6 || skip "pidfd_getfd needs Linux 5.6 (pidfd_open 5.3); this is $(uname -r)"
     start_paused 17-unrelated-processes 5
-    for name in child-wrote received parent-read; do
-        next_checkpoint "$name"
-        resume
-    done
+    pass_checkpoints child-wrote received parent-read
     next_checkpoint child-wrote
     child=$CP_PID
     child_fd=$CP_FD

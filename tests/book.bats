@@ -41,16 +41,32 @@ snippet_in_source() {
         }' <(printf '%s\n' "$@") "$file"
 }
 
+# Sets TESTS["tests/FILE<TAB>NAME"] for every test of every tests/*.bats, NAME
+# as it stands between the quotes of its @test line. (One pass over the test
+# files, not a grep for each cited test.)
+read_tests() {
+    declare -gA TESTS=()
+    local file line
+    for file in "$TOP"/tests/*.bats; do
+        while IFS= read -r line; do
+            if [[ $line =~ ^@test\ \"(([^\"\\]|\\.)*)\" ]]; then
+                TESTS["tests/${file##*/}"$'\t'"${BASH_REMATCH[1]}"]=1
+            fi
+        done <"$file"
+    done
+}
+
 # Prints "FILE<TAB>NAME" for each test the book cites under "Proved by
 # `tests/FILE`:" that does not exist in that file.
 missing_tests() {
     local book=$1 line file= name
+    read_tests
     while IFS= read -r line; do
         if [[ $line =~ \*\*Proved\ by\*\*\ \`(tests/[^\`]+\.bats)\` ]]; then
             file=${BASH_REMATCH[1]}
         elif [ -n "$file" ] && [[ $line =~ ^-\ \"([^\"]+)\" ]]; then
             name=${BASH_REMATCH[1]}
-            grep -qF "@test \"$name\"" "$TOP/$file" 2>/dev/null || printf '%s\t%s\n' "$file" "$name"
+            [ -n "${TESTS[$file$'\t'$name]:-}" ] || printf '%s\t%s\n' "$file" "$name"
         elif [ -n "$file" ] && [ -z "$line" ]; then
             file=
         fi
@@ -93,13 +109,15 @@ missing_tests() {
 # Prints each 'NN: "test name"' cited in the myths table whose test does not
 # exist in tests/NN-*.bats ('style:' and 'book:' name tests/style.bats, tests/book.bats).
 missing_myth_tests() {
+    local cite key name files
+    read_tests
     sed -n '/^## Myths and facts/,/^## /p' "$1" | grep -oE '(^|[|;] )[0-9a-z]+: "[^"]+"' |
         sed -E 's/^[|;] //' | while IFS= read -r cite; do
             key=${cite%%:*}
             name=${cite#*: \"}
             name=${name%\"}
-            file=$(ls "$TOP"/tests/"$key"*.bats 2>/dev/null | head -n 1)
-            grep -qF "@test \"$name\"" "$file" 2>/dev/null || printf '%s\n' "$cite"
+            files=("$TOP"/tests/"$key"*.bats)
+            [ -n "${TESTS[tests/${files[0]##*/}$'\t'$name]:-}" ] || printf '%s\n' "$cite"
         done
 }
 

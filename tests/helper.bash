@@ -1,32 +1,83 @@
 # helper.bash — what every lesson's tests share.
 #
-# A lesson runs in its own session (setsid), with its stdin and stdout on FIFOs
+# A lesson runs in its own session (setsid), with its stdin and stdout on pipes
 # that this helper holds, and its stderr in a file:
 #
 #   start_paused LESSON [ARGS...]   start build/LESSON --pause ARGS
 #   next_checkpoint NAME            read stdout until the next checkpoint line;
 #                                   it must be NAME; sets CP_PID and CP_FD
 #   resume                          send the line that lets it go on
+#   pass_checkpoints NAME...        next_checkpoint and resume, for each NAME
 #   finish_lesson                   close stdin (every later checkpoint goes
 #                                   straight on), read stdout to its end, reap
 #                                   the lesson; sets status, output, lines and
 #                                   stderr like bats' `run --separate-stderr`
 #   run_lesson LESSON [ARGS...]     start without --pause and finish
+#   wait_for_state PID STATE        wait until /proc shows PID in STATE
 #
-# Every read has a deadline (DEADLINE seconds), every test a timeout
-# (BATS_TEST_TIMEOUT), and teardown kills the lesson's whole session, so a
+# Every read and wait has a deadline (DEADLINE seconds), every test a timeout
+# (BATS_TEST_TIMEOUT), and teardown kills the lesson's whole process group, so a
 # failing test can never hang the suite. Nothing here waits on time alone.
+#
+# The helpers run once or more in every test, so they use bash builtins
+# (read, [[ =~ ]], printf -v) rather than starting awk, sed, cat or mktemp: a
+# process started costs milliseconds, a builtin microseconds.
 
 bats_require_minimum_version 1.7.0
-bats_load_library bats-support
-bats_load_library bats-assert
+# bash 5: EPOCHREALTIME, and `wait` on a process substitution's pid (the
+# lesson's) with its exit status (tested with bash 5.2).
+if ((BASH_VERSINFO[0] < 5)); then
+    echo "helper.bash: bash 5 or later is needed; this is bash $BASH_VERSION" >&2
+    exit 1
+fi
 
-TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# Loads library NAME (bats-support, bats-assert) from BATS_LIB_PATH as
+# bats_load_library does, for less: their load.bash runs `dirname` for each
+# file it sources, 15 processes started in every test, most of the time an
+# empty test takes. This sources the files that load.bash names, in its order,
+# with none; a load.bash of another shape is left to bats_load_library.
+load_library() {
+    local name=$1 dir load='' line files=() file
+    local IFS=:
+    for dir in $BATS_LIB_PATH; do
+        if [ -f "$dir/$name/load.bash" ]; then
+            load=$dir/$name/load.bash
+            break
+        fi
+    done
+    IFS=$' \t\n'
+    [ -n "$load" ] || { bats_load_library "$name"; return; }
+    while IFS= read -r line; do
+        if [[ $line =~ ^source\ \"\$\(dirname\ \"\$\{BASH_SOURCE\[0\]\}\"\)/([A-Za-z0-9_/.-]+)\"$ ]]; then
+            files+=("${load%/*}/${BASH_REMATCH[1]}")
+        elif [[ -n $line && $line != \#* ]]; then
+            bats_load_library "$name"
+            return
+        fi
+    done <"$load"
+    for file in "${files[@]}"; do
+        # shellcheck disable=SC1090  # the library's own files
+        source "$file"
+    done
+}
+load_library bats-support
+load_library bats-assert
+
+# bats gives the test file's directory as an absolute path: TOP is its parent.
+TOP=${BATS_TEST_DIRNAME%/*}
 BUILD=$TOP/build
 DEADLINE=${DEADLINE:-10}
 
 setup() {
+    # Bats traces every command of a test for its error reports: a DEBUG trap
+    # that costs some 0.3 ms a command, inherited by every function while bash
+    # has -T (functrace) set. Without it the helpers' loops over a lesson's
+    # output, fdinfo lines or a book run untraced, some 100 times faster, and a
+    # failure is reported at the test's line that called the helper, as for
+    # bats-assert's. The test's own lines stay traced.
+    set +T
     LESSON_PID=
+    LESSON_RUNS=0
     CHECKPOINTS=()
 }
 
@@ -36,22 +87,29 @@ teardown() {
 
 # --- starting and driving a lesson ---------------------------------------
 
+# Starts PROGRAM ARGS: a lesson or helpers/NAME in build/, or a script's path.
 start_lesson() {
-    local name=$1
+    local program=$1
     shift
-    [ -x "$BUILD/$name" ] || fail "no $BUILD/$name: did the build fail?"
-    LESSON_NAME=$name
-    LESSON_DIR=$(mktemp -d "$BATS_TEST_TMPDIR/lesson.XXXXXX")
-    mkfifo "$LESSON_DIR/in" "$LESSON_DIR/out"
-    # fd 3 is bats' own output: a process that keeps it open hangs bats.
-    setsid "$BUILD/$name" "$@" <"$LESSON_DIR/in" >"$LESSON_DIR/out" \
-        2>"$LESSON_DIR/err" 3>&- &
-    LESSON_PID=$!
-    # Opening a FIFO read-write never blocks; the lesson's open of "in" then
-    # finds a writer. Opening "out" read-only waits for the lesson's open.
-    exec {LESSON_IN}<>"$LESSON_DIR/in"
-    exec {LESSON_OUT}<"$LESSON_DIR/out"
+    [[ $program == /* ]] || program=$BUILD/$program
+    [ -x "$program" ] || fail "no $program: did the build fail?"
+    LESSON_NAME=${program##*/}
+    LESSON_RUNS=$((LESSON_RUNS + 1))
+    LESSON_ERR=$BATS_TEST_TMPDIR/stderr.$LESSON_RUNS
     OUT_LINES=()
+    # Two pipes, no FIFO to make: LESSON_IN is an anonymous pipe opened for
+    # reading and writing (the ':' that made it is gone at once), as a FIFO
+    # opened read-write would be, so that a resume sent after the lesson has
+    # gone waits in the pipe instead of killing this shell with SIGPIPE. The
+    # lesson reads it through a read-only descriptor of its own (one that also
+    # held the write end would never see end of input), and writes to the pipe
+    # of a process substitution, which execs setsid, which execs the program:
+    # $! is the lesson's pid, its session's and its process group's id. fd 3
+    # is bats' own output: a process that keeps it open hangs bats.
+    exec {LESSON_IN}<> <(:)
+    exec {LESSON_OUT}< <(exec setsid "$program" "$@" <"/proc/self/fd/$LESSON_IN" \
+        2>"$LESSON_ERR" 3>&- {LESSON_IN}>&-)
+    LESSON_PID=$!
 }
 
 start_paused() {
@@ -60,17 +118,22 @@ start_paused() {
     start_lesson "$name" --pause "$@"
 }
 
+# Sets LESSON_STDERR to what the lesson has written to stderr so far.
+read_stderr() {
+    LESSON_STDERR=
+    IFS= read -r -d '' LESSON_STDERR <"$LESSON_ERR" || true
+    while [[ $LESSON_STDERR == *$'\n' ]]; do LESSON_STDERR=${LESSON_STDERR%$'\n'}; done
+}
+
 # Reads one line of the lesson's stdout into LINE, within the deadline.
 # Returns 1 at end of output; fails the test on time-out.
 read_line() {
     local deadline=${1:-$DEADLINE}
-    if IFS= read -r -t "$deadline" -u "$LESSON_OUT" LINE; then
-        return 0
-    fi
-    if [ $? -gt 128 ]; then
+    IFS= read -r -t "$deadline" -u "$LESSON_OUT" LINE && return 0
+    if [ $? -gt 128 ]; then             # read's status: above 128 is a time-out
+        read_stderr
         fail "$(printf 'no output from %s within %ss\noutput so far:\n%s\nstderr:\n%s' \
-            "$LESSON_NAME" "$deadline" "$(printf '%s\n' "${OUT_LINES[@]}")" \
-            "$(cat "$LESSON_DIR/err")")"
+            "$LESSON_NAME" "$deadline" "$(printf '%s\n' "${OUT_LINES[@]}")" "$LESSON_STDERR")"
     fi
     return 1
 }
@@ -89,28 +152,48 @@ next_checkpoint() {
         fi
         OUT_LINES+=("$LINE")
     done
+    read_stderr
     fail "$(printf '%s ended before checkpoint %s\noutput:\n%s\nstderr:\n%s' "$LESSON_NAME" \
-        "$expected" "$(printf '%s\n' "${OUT_LINES[@]}")" "$(cat "$LESSON_DIR/err")")"
+        "$expected" "$(printf '%s\n' "${OUT_LINES[@]}")" "$LESSON_STDERR")"
 }
 
 resume() {
     printf '\n' >&"$LESSON_IN"
 }
 
+# Goes through checkpoints NAME... in order, letting each one go on: where a
+# test has nothing to look at.
+pass_checkpoints() {
+    local name
+    for name in "$@"; do
+        next_checkpoint "$name"
+        resume
+    done
+}
+
+# Closes this shell's ends of the lesson's pipes.
+close_pipes() {
+    [ -z "${LESSON_IN:-}" ] || exec {LESSON_IN}>&-
+    [ -z "${LESSON_OUT:-}" ] || exec {LESSON_OUT}<&-
+    LESSON_IN='' LESSON_OUT=''
+}
+
 finish_lesson() {
     exec {LESSON_IN}>&-
+    LESSON_IN=
     while read_line; do
         [[ $LINE == checkpoint\ * ]] || OUT_LINES+=("$LINE")
     done
-    exec {LESSON_OUT}<&-
+    close_pipes
     # stdout has reached its end: every process of the lesson has closed it,
     # so the lesson has exited or is about to; wait reaps it.
     status=0
     wait "$LESSON_PID" || status=$?
     lines=("${OUT_LINES[@]}")
-    output=$(printf '%s\n' "${OUT_LINES[@]}")
-    output=${output%$'\n'}
-    stderr=$(cat "$LESSON_DIR/err")
+    printf -v output '%s\n' "${OUT_LINES[@]}"
+    while [[ $output == *$'\n' ]]; do output=${output%$'\n'}; done
+    read_stderr
+    stderr=$LESSON_STDERR
     assert_no_process_left
     LESSON_PID=
 }
@@ -120,23 +203,38 @@ run_lesson() {
     finish_lesson
 }
 
-# Kills whatever is left of the lesson's session: after a failure, or when a
-# test has seen what it needed before the lesson's end.
+# Kills whatever is left of the lesson's process group: after a failure, or
+# when a test has seen what it needed before the lesson's end.
 stop_lesson() {
     [ -n "${LESSON_PID:-}" ] || return 0
     kill -KILL -- "-$LESSON_PID" 2>/dev/null || true
     wait "$LESSON_PID" 2>/dev/null || true
+    close_pipes
     LESSON_PID=
 }
 
 # --- what the kernel says --------------------------------------------------
 
+# Sets FDINFO to the value of fdinfo FIELD of descriptor FD of process PID
+# (the first word after "FIELD:"); fails (status 1) when the kernel does not
+# print that field.
+read_fdinfo() {
+    local key value
+    FDINFO=
+    while read -r key value _; do
+        if [ "$key" = "$3:" ]; then
+            FDINFO=$value
+            return 0
+        fi
+    done <"/proc/$1/fdinfo/$2"
+    return 1
+}
+
 # Prints the value of fdinfo FIELD of descriptor FD of process PID;
 # fails (status 1) when the kernel does not print that field.
 fdinfo() {
-    local pid=$1 fd=$2 field=$3
-    awk -v key="$field:" '$1 == key { print $2; found = 1 } END { exit !found }' \
-        "/proc/$pid/fdinfo/$fd"
+    read_fdinfo "$@" || return 1
+    printf '%s\n' "$FDINFO"
 }
 
 # The eventfd count of PID/FD (default: the current checkpoint's process) as
@@ -147,18 +245,42 @@ count_hex() {
 
 # Asserts the count at the current checkpoint, given in hex ("1c").
 assert_count() {
-    local expected=$1 actual
-    actual=$(count_hex) || fail "no eventfd-count in /proc/$CP_PID/fdinfo/$CP_FD"
-    [ "$actual" = "$expected" ] ||
-        fail "at checkpoint '$CP_NAME' eventfd-count is '$actual', expected '$expected'"
+    read_fdinfo "$CP_PID" "$CP_FD" eventfd-count ||
+        fail "no eventfd-count in /proc/$CP_PID/fdinfo/$CP_FD"
+    [ "$FDINFO" = "$1" ] ||
+        fail "at checkpoint '$CP_NAME' eventfd-count is '$FDINFO', expected '$1'"
 }
 
-# Field 3 of /proc/PID/stat (the state letter), read after the last ')'.
-process_state() {
+# Sets STATE to field 3 of /proc/PID/stat (the state letter), read after the
+# last ')' since the command name may hold spaces; fails when PID is gone.
+read_state() {
     local stat
-    IFS= read -r stat <"/proc/$1/stat" || return 1
+    STATE=
+    IFS= read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
     stat=${stat##*) }
-    printf '%s\n' "${stat%% *}"
+    STATE=${stat%% *}
+}
+
+# Prints the state letter of PID (R running, S sleeping, Z zombie...).
+process_state() {
+    read_state "$1" || return 1
+    printf '%s\n' "$STATE"
+}
+
+# Waits until process PID is in state STATE (S: asleep, as in waitpid() or a
+# blocking read()): a process that has just printed a line may still be on
+# its way to the call it sleeps in. Polls /proc every millisecond or so, and
+# fails the test if PID is not in STATE within DEADLINE seconds.
+wait_for_state() {
+    local pid=$1 want=$2 start now
+    start=${EPOCHREALTIME//[!0-9]/}
+    while read_state "$pid" && [ "$STATE" != "$want" ]; do
+        now=${EPOCHREALTIME//[!0-9]/}
+        ((now - start < DEADLINE * 1000000)) || break
+        sleep 0.001
+    done
+    [ "$STATE" = "$want" ] ||
+        fail "process $pid is in state '${STATE:-gone}', not '$want', after ${DEADLINE}s"
 }
 
 # The pids of PID's children, separated by single spaces.
@@ -180,17 +302,16 @@ first_child_pid() {
     return 1
 }
 
-# No process of the lesson's session may outlive it: no orphan, no zombie.
-# Every /proc/PID/stat is read in one pass (cat goes on past a process that
-# vanishes); the session is field 6, counted after the last ')' since the
-# command name may hold spaces.
+# No process of the lesson may outlive it: no orphan, no zombie. The lesson
+# leads its own process group, and every process it forks stays in it (no
+# lesson calls setpgid or setsid), so signal 0 sent to the group finds any
+# that is left, a zombie too, without reading all of /proc.
 assert_no_process_left() {
-    local left
-    left=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v sid="$LESSON_PID" '{
-            pid = $1; rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " ")
-            if (f[4] == sid) print pid
-        }')
-    [ -z "$left" ] || fail "processes of $LESSON_NAME left behind: $left"
+    if kill -0 -- "-$LESSON_PID" 2>/dev/null; then
+        local left
+        left=$(pgrep -g "$LESSON_PID" | tr '\n' ' ')
+        fail "processes of $LESSON_NAME left behind: ${left% }"
+    fi
 }
 
 assert_stderr_contains() {
@@ -214,33 +335,37 @@ syscall_nr() {
 # True when the running kernel is at least MAJOR.MINOR.
 kernel_at_least() {
     local release major minor
-    release=$(uname -r)
+    read -r release </proc/sys/kernel/osrelease
     major=${release%%.*}
     minor=${release#*.}
     minor=${minor%%[!0-9]*}
     [ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && [ "$minor" -ge "$2" ]; }
 }
 
-# Runs LESSON once for each ARGS string (split at spaces: "1 2" is two
-# arguments; "" is one empty argument) and asserts that each is refused as
-# bad input.
+# The one way bad input is tested, for lessons and scripts alike: runs
+# PROGRAM (a lesson or helpers/NAME in build/, or a script's path) once for
+# each ARGS string (split at spaces: "1 2" is two arguments; "" is one empty
+# argument) and asserts that each is refused as bad input.
 assert_bad_input_refused() {
-    local lesson=$1 args
+    local program=$1 args
     shift
     for args in "$@"; do
         if [ -z "$args" ]; then
-            run_lesson "$lesson" ""
+            run_lesson "$program" ""
         else
             # shellcheck disable=SC2086  # the splitting is the point
-            run_lesson "$lesson" $args
+            run_lesson "$program" $args
         fi
         assert_usage_error
     done
 }
 
-# Bad input: exit status 2, a reason and the usage on stderr, nothing forked.
+# Bad input: exit status 2, a reason and the usage on stderr ("usage: NAME",
+# NAME as the program calls itself, perhaps with its directory), nothing on
+# stdout, nothing forked.
 assert_usage_error() {
     assert_equal "$status" 2
-    assert_stderr_contains "usage: $LESSON_NAME"
+    [[ $stderr =~ usage:\ ([^[:space:]]*/)?"$LESSON_NAME"([[:space:]]|$) ]] ||
+        fail "stderr does not contain 'usage: $LESSON_NAME': $stderr"
     assert_equal "$output" ""
 }

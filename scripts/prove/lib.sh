@@ -52,14 +52,18 @@ bats_ok() {
 # tap_count FILE...: counts the TAP that `bats --tap` wrote into the files.
 # Sets tap_passed, tap_failed, tap_skipped (a skipped test is not counted as
 # passed), tap_planned (the plans "1..N" added up) and tap_plans (how many
-# plans there were: one per run of bats).
+# plans there were: one per run of bats). With bats --jobs the results come in
+# whatever order the files finished, so each test number of a file counts once.
 tap_count() {
     read -r tap_passed tap_failed tap_skipped tap_planned tap_plans < <(awk '
         /^1\.\.[0-9]+$/ { planned += substr($0, 4); plans++ }
-        /^ok [0-9]+ .* # skip/ { skipped++; next }
-        /^ok / { passed++ }
-        /^not ok / { failed++ }
-        END { printf "%d %d %d %d %d\n", passed, failed, skipped, planned, plans }' "$@" /dev/null)
+        /^not ok [0-9]+/ { result[FILENAME, $3] = "failed"; next }
+        /^ok [0-9]+ .* # skip/ { result[FILENAME, $2] = "skipped"; next }
+        /^ok [0-9]+/ { result[FILENAME, $2] = "passed" }
+        END {
+            for (k in result) count[result[k]]++
+            printf "%d %d %d %d %d\n", count["passed"], count["failed"], count["skipped"], planned, plans
+        }' "$@" /dev/null)
 }
 
 # summary P F S: the line that ends run-tests, test-kernel and test-all.

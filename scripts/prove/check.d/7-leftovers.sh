@@ -14,6 +14,7 @@ expected_path() {
         build/course.o) return 0 ;;
         build/helpers/*) [ -f "demos/helpers/${1#build/helpers/}.c" ] ;;
         build/[0-9][0-9]-*) [ -f "demos/${1#build/}.c" ] ;;
+        build/bench/*) [ -f "bench/${1#build/bench/}.c" ] ;;
         demos/*.c | common/*.[ch] | tests/*.bats | tests/*.bash | scripts/* | \
             *.md | Makefile | .ci/* | .gitignore | .shellcheckrc | bench/* | \
             compile_commands.json) return 0 ;;

@@ -1,6 +1,6 @@
 # helper.bash — what every lesson's tests share.
 #
-# A lesson runs in its own session (setsid), with its stdin and stdout on pipes
+# A lesson runs in its own session (setsid), with its stdin and stdout on FIFOs
 # that this helper holds, and its stderr in a file:
 #
 #   start_paused LESSON [ARGS...]   start build/LESSON --pause ARGS
@@ -24,8 +24,7 @@
 # process started costs milliseconds, a builtin microseconds.
 
 bats_require_minimum_version 1.7.0
-# bash 5: EPOCHREALTIME, and `wait` on a process substitution's pid (the
-# lesson's) with its exit status (tested with bash 5.2).
+# bash 5: EPOCHREALTIME.
 if ((BASH_VERSINFO[0] < 5)); then
     echo "helper.bash: bash 5 or later is needed; this is bash $BASH_VERSION" >&2
     exit 1
@@ -95,21 +94,23 @@ start_lesson() {
     [ -x "$program" ] || fail "no $program: did the build fail?"
     LESSON_NAME=${program##*/}
     LESSON_RUNS=$((LESSON_RUNS + 1))
-    LESSON_ERR=$BATS_TEST_TMPDIR/stderr.$LESSON_RUNS
+    local fifo=$BATS_TEST_TMPDIR/lesson.$LESSON_RUNS
+    LESSON_ERR=$fifo.err
     OUT_LINES=()
-    # Two pipes, no FIFO to make: LESSON_IN is an anonymous pipe opened for
-    # reading and writing (the ':' that made it is gone at once), as a FIFO
-    # opened read-write would be, so that a resume sent after the lesson has
-    # gone waits in the pipe instead of killing this shell with SIGPIPE. The
-    # lesson reads it through a read-only descriptor of its own (one that also
-    # held the write end would never see end of input), and writes to the pipe
-    # of a process substitution, which execs setsid, which execs the program:
-    # $! is the lesson's pid, its session's and its process group's id. fd 3
-    # is bats' own output: a process that keeps it open hangs bats.
-    exec {LESSON_IN}<> <(:)
-    exec {LESSON_OUT}< <(exec setsid "$program" "$@" <"/proc/self/fd/$LESSON_IN" \
-        2>"$LESSON_ERR" 3>&- {LESSON_IN}>&-)
+    mkfifo "$fifo.in" "$fifo.out"
+    # A background job, so that `wait` reaps it with its status; setsid execs
+    # in place (a background job of a shell without job control leads no
+    # process group), so LESSON_PID is the lesson's pid and its session's and
+    # process group's id. fd 3 is bats' own output: a process that keeps it
+    # open hangs bats.
+    setsid "$program" "$@" <"$fifo.in" >"$fifo.out" 2>"$LESSON_ERR" 3>&- &
     LESSON_PID=$!
+    # Opening a FIFO read-write never blocks; the lesson's open of "in" then
+    # finds a writer, and a resume sent after the lesson has gone waits in the
+    # FIFO instead of killing this shell with SIGPIPE. Opening "out" read-only
+    # waits for the lesson's open.
+    exec {LESSON_IN}<>"$fifo.in"
+    exec {LESSON_OUT}<"$fifo.out"
 }
 
 start_paused() {

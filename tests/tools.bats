@@ -61,12 +61,15 @@ fake_fdinfo() {
 
 # --- driving efd-watch -----------------------------------------------------------
 
-# Starts efd-watch ARGS in the background, its stdout on a pipe read line by
+# Starts efd-watch ARGS in the background, its stdout on a FIFO read line by
 # line with a deadline (fd 3 closed: bats waits for whoever holds it).
 start_watch() {
-    WATCH_ERR=$BATS_TEST_TMPDIR/watch.err
-    exec {WATCH_OUT}< <(exec "$EFD_WATCH" "$@" 2>"$WATCH_ERR" 3>&-)
+    local fifo=$BATS_TEST_TMPDIR/watch
+    WATCH_ERR=$fifo.err
+    mkfifo "$fifo.out"
+    "$EFD_WATCH" "$@" >"$fifo.out" 2>"$WATCH_ERR" 3>&- &
     WATCH_PID=$!
+    exec {WATCH_OUT}<"$fifo.out"
     WATCH_LINES=()
 }
 

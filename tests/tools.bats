@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The inspection tools: scripts/efd-ls lists eventfd descriptors, grouped by
-# kernel object; scripts/efd-watch prints each change of one eventfd's count.
+# kernel object; scripts/efd-watch samples one eventfd's count and prints it
+# whenever it differs.
 load helper
 
 EFD_LS=$TOP/scripts/efd-ls
@@ -409,7 +410,7 @@ lsfd_version() {
     lsfd --version | sed -n 's/.*util-linux \([0-9]*\)\.\([0-9]*\).*/\1 \2/p'
 }
 
-@test "lsfd before util-linux 2.40 shows an eventfd as TYPE UNKN without its id, so lsfd -Q 'TYPE == \"eventfd\"' prints nothing" {
+@test "lsfd before util-linux 2.40 shows an eventfd as TYPE UNKN without its id, so a query for TYPE eventfd prints nothing" {
     command -v lsfd >/dev/null || skip "lsfd is not installed (it is in util-linux 2.38+)"
     read -r major minor <<<"$(lsfd_version)"
     paused_parent_and_child
@@ -423,6 +424,10 @@ lsfd_version() {
         run --separate-stderr lsfd -Q 'TYPE == "eventfd"'
         assert_success
         assert_equal "$output" ""
+        # what finds them there: a filter on the name
+        run --separate-stderr lsfd -n -r -o PID,FD -Q 'NAME =~ "eventfd"' -p "$PARENT $CHILD"
+        assert_success
+        assert_equal "$(sort <<<"$output")" "$(printf '%s\n' "$PARENT $FD" "$CHILD $FD" | sort)"
     else
         # util-linux 2.40 added the EVENTFD.ID column (and ENDPOINTS for eventfd)
         [ -n "$id" ] || skip "eventfd-id appears in fdinfo since Linux 5.2; this is $(uname -r)"
@@ -534,6 +539,27 @@ lsfd_version() {
     run --separate-stderr "$EFD_WATCH" --help
     assert_success
     assert_line --index 0 'usage: efd-watch [--interval MS] [--count N] PID FD'
+}
+
+@test "efd-watch samples: two writes inside one interval show as one change, 0x0 straight to 0x3" {
+    start_paused 03-counter-adds
+    next_checkpoint created
+    parent=$CP_PID
+    t0=${EPOCHREALTIME//[!0-9]/}
+    start_watch --interval 2000 "$parent" "$CP_FD"
+    expect_watch_count 0 0                     # the first sample; the next is 2 s after the start
+    resume
+    next_checkpoint wrote                      # 1
+    resume
+    next_checkpoint wrote                      # 1 + 2 = 3
+    t1=${EPOCHREALTIME//[!0-9]/}
+    # the watch started after t0, so its second sample comes after t0 + 2 s
+    ((t1 - t0 < 2000000)) || skip "the two writes took $(((t1 - t0) / 1000)) ms: not inside one interval"
+    expect_watch_count 3 3
+    finish_lesson
+    assert_success
+    finish_watch                               # at its next sample the lesson has gone
+    assert_equal "$watch_status" 0
 }
 
 @test "efd-watch prints a change of the flags made with fcntl on the same object, and goes on watching" {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The inspection tools: scripts/efd-ls lists eventfd descriptors, grouped by
-# kernel object; scripts/efd-watch prints each change of one eventfd's count.
+# kernel object; scripts/efd-watch samples one eventfd's count and prints it
+# whenever it differs.
 load helper
 
 EFD_LS=$TOP/scripts/efd-ls
@@ -8,6 +9,8 @@ EFD_WATCH=$TOP/scripts/efd-watch
 
 teardown() {
     stop_watch
+    stop_holder
+    [ -z "${STOPPED_PID:-}" ] || kill -CONT "$STOPPED_PID" 2>/dev/null || true
     stop_lesson
 }
 
@@ -67,7 +70,11 @@ start_watch() {
     local fifo=$BATS_TEST_TMPDIR/watch
     WATCH_ERR=$fifo.err
     mkfifo "$fifo.out"
-    "$EFD_WATCH" "$@" >"$fifo.out" 2>"$WATCH_ERR" 3>&- &
+    # Nor may it hold the lesson's stdin, whose end lets the lesson go on.
+    (
+        [ -z "${LESSON_IN:-}" ] || exec {LESSON_IN}>&-
+        exec "$EFD_WATCH" "$@" >"$fifo.out" 2>"$WATCH_ERR" 3>&-
+    ) &
     WATCH_PID=$!
     exec {WATCH_OUT}<"$fifo.out"
     WATCH_LINES=()
@@ -110,9 +117,33 @@ finish_watch() {
 
 stop_watch() {
     [ -n "${WATCH_PID:-}" ] || return 0
-    kill "$WATCH_PID" 2>/dev/null
-    wait "$WATCH_PID" 2>/dev/null
+    kill "$WATCH_PID" 2>/dev/null || true
+    wait "$WATCH_PID" 2>/dev/null || true
     WATCH_PID=
+}
+
+# Starts a second process that holds an eventfd (02-fork-notify, paused at
+# 'created'), and waits until it has it: sets HOLDER_PID.
+start_holder() {
+    exec {HOLDER_IN}<> <(:)
+    exec {HOLDER_OUT}< <(exec "$BUILD/02-fork-notify" --pause <"/proc/self/fd/$HOLDER_IN" \
+        2>/dev/null 3>&- {HOLDER_IN}>&-)
+    HOLDER_PID=$!
+    local line
+    while IFS= read -r -t "$DEADLINE" -u "$HOLDER_OUT" line; do
+        [[ $line != checkpoint\ created\ * ]] || break
+    done
+    [[ $line == checkpoint\ created\ * ]] || fail "the holder (02-fork-notify) did not reach 'created'"
+    fdinfo "$HOLDER_PID" 3 eventfd-count >/dev/null || fail "the holder has no eventfd at fd 3"
+}
+
+# Ends the holder; its eventfd (and eventfd-id) is freed when it exits.
+stop_holder() {
+    [ -n "${HOLDER_PID:-}" ] || return 0
+    kill -KILL "$HOLDER_PID" 2>/dev/null || true
+    wait "$HOLDER_PID" 2>/dev/null || true
+    exec {HOLDER_IN}>&- {HOLDER_OUT}<&-
+    HOLDER_PID=
 }
 
 # A process id that no process has: pids stay below pid_max.
@@ -282,20 +313,43 @@ next_checkpoint_any() {
     assert_line --index 0 'usage: efd-ls [PID...]'
 }
 
+@test "efd-ls run by another user lists what it may read and says how many processes it could not read" {
+    [ "$(id -u)" -eq 0 ] || skip "needs root, to run efd-ls as nobody (uid 65534) with setpriv"
+    command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+    paused_parent_and_child                # root's processes: nobody may not read them
+    as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+    run --separate-stderr "${as_nobody[@]}" "$EFD_LS"
+    assert_success
+    run efd_ls_row "$PARENT" "$FD"
+    assert_failure                         # not listed ...
+    [[ $stderr =~ efd-ls:\ could\ not\ read\ ([0-9]+)\ processes\ \(permission\ denied:\ only\ root\ or\ the\ owner\ may\ read\ /proc/PID/fdinfo\)\;\ their\ eventfds\ are\ not\ listed ]] ||
+        fail "stderr: $stderr"
+    denied=${BASH_REMATCH[1]}
+    # ... but counted: the lesson's two processes and pid 1 at least
+    [ "$denied" -ge 3 ] || fail "only $denied processes counted as unreadable"
+    # a named process that may not be read is named
+    run --separate-stderr "${as_nobody[@]}" "$EFD_LS" "$PARENT"
+    assert_failure 1
+    assert_equal "$stderr" "efd-ls: process $PARENT: permission denied"
+    resume
+    finish_lesson
+    assert_success
+}
+
 @test "lsof lists the same eventfd descriptors as efd-ls, with its id in [eventfd:ID]" {
     command -v lsof >/dev/null || skip "lsof is not installed (apt-get install lsof)"
     paused_parent_and_child
     run --separate-stderr "$EFD_LS" "$PARENT" "$CHILD"
     assert_success
     ours=$(efd_ls_triples)
-    # -F: one field a line; p = pid, f = fd, n = name ("[eventfd:ID]" since lsof 4.95).
+    # -F: one field a line; p = pid, f = fd, n = name ("[eventfd:ID]" since lsof 4.94).
     run lsof -w -n -P -a -p "$PARENT,$CHILD" -F pfn
     assert_success
     theirs=$(awk '/^p/ { pid = substr($0, 2) }
                   /^f/ { fd = substr($0, 2) }
                   /^n\[eventfd:[0-9]+\]$/ { id = $0; gsub(/[^0-9]/, "", id); print pid, fd, id }
                   /^n\[eventfd\]$/ { print pid, fd, "-" }' <<<"$output" | sort)
-    if [[ $theirs == *" -"* ]]; then     # an lsof older than 4.95: compare pid and fd only
+    if [[ $theirs == *" -"* ]]; then     # an lsof older than 4.94: compare pid and fd only
         assert_equal "$(cut -d' ' -f1,2 <<<"$theirs")" "$(cut -d' ' -f1,2 <<<"$ours")"
     else
         assert_equal "$theirs" "$ours"
@@ -327,6 +381,91 @@ next_checkpoint_any() {
     assert_equal "$(wc -l <<<"$ours")" 2
     resume
     finish_lesson
+}
+
+# The version of lsof as "MAJOR MINOR" (4 95 for "revision: 4.95.0").
+lsof_version() {
+    lsof -v 2>&1 | sed -n 's/^ *revision: *\([0-9]*\)\.\([0-9]*\).*/\1 \2/p' | head -n 1
+}
+
+@test "lsof +E shows, next to each eventfd descriptor, the other processes holding the same eventfd" {
+    command -v lsof >/dev/null || skip "lsof is not installed (apt-get install lsof)"
+    read -r major minor <<<"$(lsof_version)"
+    (( major > 4 || (major == 4 && minor >= 94) )) ||
+        skip "lsof ${major:-?}.${minor:-?} has no eventfd end points (lsof 4.94+)"
+    kernel_at_least 5 2 || skip "lsof matches end points by eventfd-id (Linux 5.2+); this is $(uname -r)"
+    paused_parent_and_child
+    id=$(fdinfo "$PARENT" "$FD" eventfd-id)
+    # Only the parent is selected; +E adds the child's descriptor to the list,
+    # and each NAME ends with the other holder as "PID,COMMAND,FDMODE".
+    run --separate-stderr lsof -w -n -P +E -p "$PARENT" -a -d "$FD" -F pfn
+    assert_success
+    names=$(awk '/^p/ { pid = substr($0, 2) } /^f/ { fd = substr($0, 2) }
+                 /^n/ { print pid, fd, substr($0, 2) }' <<<"$output" | sort)
+    [[ $names =~ ^$PARENT\ $FD\ \[eventfd:$id\]\ $CHILD,[^,]+,${FD}u$'\n'$CHILD\ $FD\ \[eventfd:$id\]\ $PARENT,[^,]+,${FD}u$ ]] ||
+        [[ $names =~ ^$CHILD\ $FD\ \[eventfd:$id\]\ $PARENT,[^,]+,${FD}u$'\n'$PARENT\ $FD\ \[eventfd:$id\]\ $CHILD,[^,]+,${FD}u$ ]] ||
+        fail "lsof +E printed (pid fd name): $names"
+    resume
+    finish_lesson
+}
+
+# The version of lsfd as "MAJOR MINOR" (2 38 for "lsfd from util-linux 2.38.1").
+lsfd_version() {
+    lsfd --version | sed -n 's/.*util-linux \([0-9]*\)\.\([0-9]*\).*/\1 \2/p'
+}
+
+@test "lsfd before util-linux 2.40 shows an eventfd as TYPE UNKN without its id, so a query for TYPE eventfd prints nothing" {
+    command -v lsfd >/dev/null || skip "lsfd is not installed (it is in util-linux 2.38+)"
+    read -r major minor <<<"$(lsfd_version)"
+    paused_parent_and_child
+    id=$(fdinfo "$PARENT" "$FD" eventfd-id) || id=
+    run --separate-stderr lsfd -n -r -o PID,FD,TYPE,NAME -p "$PARENT $CHILD"
+    assert_success
+    ours=$(awk 'NF == 4 && $2 ~ /^[0-9]+$/ && $4 ~ /eventfd/ { print $1, $2, $3, $4 }' <<<"$output" | sort)
+    if (( major == 2 && minor < 40 )); then
+        assert_equal "$ours" "$(printf '%s\n' "$PARENT $FD UNKN anon_inode:[eventfd]" \
+            "$CHILD $FD UNKN anon_inode:[eventfd]" | sort)"
+        run --separate-stderr lsfd -Q 'TYPE == "eventfd"'
+        assert_success
+        assert_equal "$output" ""
+        # what finds them there: a filter on the name
+        run --separate-stderr lsfd -n -r -o PID,FD -Q 'NAME =~ "eventfd"' -p "$PARENT $CHILD"
+        assert_success
+        assert_equal "$(sort <<<"$output")" "$(printf '%s\n' "$PARENT $FD" "$CHILD $FD" | sort)"
+    else
+        # util-linux 2.40 added the EVENTFD.ID column (and ENDPOINTS for eventfd)
+        [ -n "$id" ] || skip "eventfd-id appears in fdinfo since Linux 5.2; this is $(uname -r)"
+        run --separate-stderr lsfd -n -r -o PID,FD,EVENTFD.ID -p "$PARENT $CHILD"
+        assert_success
+        assert_equal "$(awk '$2 == '"$FD"' { print $1, $3 }' <<<"$output" | sort)" \
+            "$(printf '%s\n' "$PARENT $id" "$CHILD $id" | sort)"
+    fi
+    resume
+    finish_lesson
+}
+
+@test "lsfd's FLAGS column names O_NONBLOCK and O_CLOEXEC as efd-ls does: rdwr,nonblock and rdwr,nonblock,cloexec" {
+    command -v lsfd >/dev/null || skip "lsfd is not installed (it is in util-linux 2.38+)"
+    # 14-shared-description: fd 3, and its dup fd 4 with FD_CLOEXEC; at
+    # 'child-nonblock' the child has set O_NONBLOCK on the shared description.
+    start_paused 14-shared-description
+    next_checkpoint duplicated
+    parent=$CP_PID copy=$CP_FD
+    resume
+    next_checkpoint child-nonblock
+    original=$CP_FD
+    run --separate-stderr lsfd -n -r -o FD,FLAGS,MODE -p "$parent"
+    assert_success
+    assert_line "$original rdwr,nonblock rw-"
+    assert_line "$copy rdwr,nonblock,cloexec rw-"
+    run --separate-stderr "$EFD_LS" "$parent"
+    assert_success
+    [[ $(efd_ls_row "$parent" "$original") == *", nonblock yes, cloexec no, "* ]] ||
+        fail "fd $original: $(efd_ls_row "$parent" "$original")"
+    [[ $(efd_ls_row "$parent" "$copy") == *", nonblock yes, cloexec yes, "* ]] ||
+        fail "fd $copy: $(efd_ls_row "$parent" "$copy")"
+    finish_lesson
+    assert_success
 }
 
 # --- efd-watch ------------------------------------------------------------------
@@ -404,4 +543,112 @@ next_checkpoint_any() {
     run --separate-stderr "$EFD_WATCH" --help
     assert_success
     assert_line --index 0 'usage: efd-watch [--interval MS] [--count N] PID FD'
+}
+
+@test "efd-watch samples: two writes inside one interval show as one change, 0x0 straight to 0x3" {
+    start_paused 03-counter-adds
+    next_checkpoint created
+    parent=$CP_PID
+    t0=${EPOCHREALTIME//[!0-9]/}
+    start_watch --interval 1000 "$parent" "$CP_FD"
+    expect_watch_count 0 0                     # the first sample; the next is 1 s after the start
+    resume
+    next_checkpoint wrote                      # 1
+    resume
+    next_checkpoint wrote                      # 1 + 2 = 3
+    t1=${EPOCHREALTIME//[!0-9]/}
+    # the watch started after t0, so its second sample comes after t0 + 1 s
+    ((t1 - t0 < 1000000)) || skip "starting the watch and two writes took $(((t1 - t0) / 1000)) ms, more than one interval"
+    expect_watch_count 3 3
+    stop_watch
+    finish_lesson
+    assert_success
+}
+
+@test "efd-watch prints a change of the flags made with fcntl on the same object, and goes on watching" {
+    start_paused 14-shared-description
+    next_checkpoint duplicated                 # CP_FD: the dup, with FD_CLOEXEC
+    parent=$CP_PID copy=$CP_FD
+    before=$(fdinfo "$parent" "$copy" flags)
+    start_watch --interval 1 "$parent" "$copy"
+    expect_watch_count 0 0
+    resume
+    next_checkpoint child-nonblock             # the child wrote 3, then set O_NONBLOCK
+    after=$(fdinfo "$parent" "$copy" flags)
+    assert_equal "$before $after" "02000002 02004002"
+    expect_watch_count 3 3
+    next_watch_line
+    [[ $WLINE =~ ^\ *[0-9]+\ ms\ \ (.*)$ ]] || fail "not a line of efd-watch: $WLINE"
+    assert_equal "${BASH_REMATCH[1]}" \
+        "fd $copy flags 02000002 -> 02004002 (nonblock yes, cloexec yes): fcntl changed them, or fd $copy names another eventfd object"
+    resume
+    finish_lesson
+    assert_success
+    finish_watch
+    assert_equal "$watch_status" 0
+    # it went on: the parent's read (count 0) came after, and no other object
+    [[ ${WATCH_LINES[*]} != *"another eventfd object ("* ]] || fail "lines: ${WATCH_LINES[*]}"
+    [[ ${WATCH_LINES[-1]} =~ ^\ *[0-9]+\ ms\ \ (process\ [0-9]+\ exited|fd\ $copy\ was\ closed)$ ]] ||
+        fail "last line: ${WATCH_LINES[-1]}"
+}
+
+@test "efd-watch says when the descriptor number now names another eventfd object" {
+    kernel_at_least 5 2 || skip "eventfd-id appears in fdinfo since Linux 5.2; this is $(uname -r)"
+    # The holder takes an id below the lesson's; freed before the lesson
+    # closes its eventfd and makes another at the same fd number, it makes
+    # the lowest free id one the new object can take instead of the old one.
+    start_holder
+    start_paused 10-exec-cloexec
+    next_checkpoint created
+    resume
+    while next_checkpoint_any && [ "$CP_NAME" != notified ]; do resume; done
+    old_id=$(fdinfo "$CP_PID" "$CP_FD" eventfd-id)
+    old_fd=$CP_FD
+    start_watch --interval 1 "$CP_PID" "$CP_FD"
+    expect_watch_count 0 0
+    stop_holder
+    resume                                     # close, then eventfd(0, EFD_CLOEXEC)
+    while next_checkpoint_any && [ "$CP_NAME" != created-cloexec ]; do resume; done
+    assert_equal "$CP_FD" "$old_fd"            # the lowest free descriptor: the same number
+    new_id=$(fdinfo "$CP_PID" "$CP_FD" eventfd-id)
+    next_watch_line
+    verdict=$WLINE
+    if [[ $WLINE == *"was closed" ]]; then
+        # sampled between close() and eventfd(): true, and the end of the watch
+        assert_equal "${WLINE##* ms  }" "fd $old_fd was closed"
+    elif [ "$new_id" != "$old_id" ]; then
+        assert_equal "${WLINE##* ms  }" \
+            "fd $old_fd now names another eventfd object (eventfd-id $old_id -> $new_id)"
+    else        # another process took the freed lower id: only the flags differ
+        assert_equal "${WLINE##* ms  }" \
+            "fd $old_fd flags 02 -> 02000002 (nonblock no, cloexec yes): fcntl changed them, or fd $old_fd names another eventfd object"
+    fi
+    resume
+    finish_lesson
+    assert_success
+    finish_watch
+    assert_equal "$watch_status" 0
+    # a closed fd or another object ends the watch; a flags change does not
+    [[ $verdict == *flags* ]] || assert_equal "${#WATCH_LINES[@]}" 2
+}
+
+@test "efd-watch says a process that became a zombie exited, and refuses to start on one" {
+    paused_parent_and_child
+    start_watch --interval 1 "$CHILD" "$FD"
+    expect_watch_count 0 0
+    kill -STOP "$PARENT"                       # it cannot reap the child now
+    STOPPED_PID=$PARENT
+    resume                                     # the child exits
+    wait_for_state "$CHILD" Z
+    finish_watch
+    assert_equal "$watch_status" 0
+    [[ ${WATCH_LINES[-1]} =~ ^\ *[0-9]+\ ms\ \ process\ $CHILD\ exited$ ]] ||
+        fail "last line: ${WATCH_LINES[-1]}"
+    run --separate-stderr "$EFD_WATCH" "$CHILD" "$FD"
+    assert_failure 1
+    assert_equal "$stderr" "efd-watch: process $CHILD has exited (a zombie: it has no descriptors left)"
+    kill -CONT "$PARENT"
+    STOPPED_PID=
+    finish_lesson
+    assert_success
 }

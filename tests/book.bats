@@ -151,7 +151,7 @@ fenced_blocks() {
 
 @test "every C block of both books compiles on its own with gcc and clang, libc alone" {
     for book in NOTES.md NOTES.ru.md; do
-        run "$TOP/scripts/prove/book-blocks" "$TOP/$book"
+        run "$TOP/scripts/prove/book-blocks" --cache "$BUILD/book-blocks" "$TOP/$book"
         assert_success
         [[ $output =~ book-blocks:\ ([0-9]+)\ blocks ]] || fail "no summary: $output"
         [ "${BASH_REMATCH[1]}" -ge 30 ] || fail "$book has only ${BASH_REMATCH[1]} C blocks"

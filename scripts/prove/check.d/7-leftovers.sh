@@ -15,6 +15,7 @@ expected_path() {
         build/helpers/*) [ -f "demos/helpers/${1#build/helpers/}.c" ] ;;
         build/[0-9][0-9]-*) [ -f "demos/${1#build/}.c" ] ;;
         build/bench/*) [ -f "bench/${1#build/bench/}.c" ] ;;
+        build/book-blocks/*) return 0 ;;     # book.bats' cache of compiled blocks
         demos/*.c | common/*.[ch] | tests/*.bats | tests/*.bash | scripts/* | \
             *.md | Makefile | .ci/* | .gitignore | .shellcheckrc | bench/* | \
             compile_commands.json) return 0 ;;

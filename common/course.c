@@ -270,7 +270,7 @@ void checkpoint(const char *name, int fd)
                 (long) getppid(), fd, tools, pid, (long) getppid());
     else
         fprintf(stderr, "    %s/efd-ls %ld            (its eventfds, with flags)\n", tools, pid);
-    fprintf(stderr, "    %s/efd-watch %ld %d       (each change of the count, live)\n"
+    fprintf(stderr, "    %s/efd-watch %ld %d       (the count, sampled: a change prints)\n"
             "--- then press Enter here to continue.\n", tools, pid, fd);
 
     wait_for_line();

@@ -19,7 +19,7 @@
  *     still says anon_inode:[pidfd]), and io_uring asks for an inode of its
  *     own on newer kernels (anon_inode_create_getfile), as userfaultfd does.
  *   - What tells two eventfds apart? fdinfo's eventfd-id, one number per
- *     eventfd object. lsof 4.95 and later print it as [eventfd:ID]. The id is
+ *     eventfd object. lsof 4.94 and later print it as [eventfd:ID]. The id is
  *     the same after dup() and after fork() (same object), different for
  *     another eventfd. When the last reference to an eventfd goes, its id is
  *     freed and may be reused: the kernel takes ids from an IDA, lowest free

@@ -89,7 +89,7 @@ major_minor() {
     # -F: one field a line; n = name, i = inode (NODE column).
     run lsof -w -a -p "$CP_PID" -d "$fds" -F ni
     assert_success
-    # lsof before 4.95 prints plain [eventfd]; newer ones add fdinfo's id.
+    # lsof before 4.94 prints plain [eventfd]; 4.94 and newer add fdinfo's id.
     if [[ $output == *"n[eventfd:"* ]]; then
         assert_line "n[eventfd:$id]"
     else

@@ -23,7 +23,7 @@
  *     the same after dup() and after fork() (same object), different for
  *     another eventfd. When the last reference to an eventfd goes, its id is
  *     freed and may be reused: the kernel takes ids from an IDA, lowest free
- *     number first (fs/eventfd.c: ida_alloc, ida_simple_get before 5.19;
+ *     number first (fs/eventfd.c: ida_alloc, ida_simple_get on older kernels;
  *     lib/idr.c), so an id is a name for an object that exists now, not a
  *     serial number. The references are the descriptors' open file
  *     descriptions and kernel users (an io_uring registration, an AIO request

@@ -51,6 +51,19 @@ teardown() {
     fi
 }
 
+# Starts eventfd-thief on two FIFOs in the test's directory and waits until
+# it holds its eventfds; teardown kills it.
+start_thief() {
+    local line='' deadline=$((SECONDS + DEADLINE))
+    mkfifo "$BATS_TEST_TMPDIR/req" "$BATS_TEST_TMPDIR/ack"
+    "$THIEF" "$BATS_TEST_TMPDIR/req" "$BATS_TEST_TMPDIR/ack" >"$BATS_TEST_TMPDIR/thief.out" 3>&- &
+    THIEF_PID=$!
+    until [ "$line" = waiting ]; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "eventfd-thief did not start within ${DEADLINE}s"
+        IFS= read -r line <"$BATS_TEST_TMPDIR/thief.out" || true
+    done
+}
+
 # Fails unless eventfd-churn is still running: the machine was busy throughout.
 assert_churning() {
     kill -0 "$CHURN_PID" 2>/dev/null || fail "eventfd-churn stopped during the test"
@@ -91,14 +104,7 @@ assert_churning() {
     # with the thief alone, every attempt must go the same way.
     kill -KILL "$CHURN_PID" && wait "$CHURN_PID" 2>/dev/null || true
     CHURN_PID=
-    mkfifo "$BATS_TEST_TMPDIR/req" "$BATS_TEST_TMPDIR/ack"
-    "$THIEF" "$BATS_TEST_TMPDIR/req" "$BATS_TEST_TMPDIR/ack" >"$BATS_TEST_TMPDIR/thief.out" 3>&- &
-    THIEF_PID=$!
-    line='' deadline=$((SECONDS + DEADLINE))
-    until [ "$line" = waiting ]; do
-        [ "$SECONDS" -lt "$deadline" ] || fail "eventfd-thief did not start within ${DEADLINE}s"
-        IFS= read -r line <"$BATS_TEST_TMPDIR/thief.out" || true
-    done
+    start_thief
     export THIEF_REQ=$BATS_TEST_TMPDIR/req THIEF_ACK=$BATS_TEST_TMPDIR/ack LD_PRELOAD=$THIEF.so
     run_lesson 13-anon-inode-ids
     unset LD_PRELOAD THIEF_REQ THIEF_ACK
@@ -115,6 +121,27 @@ assert_churning() {
     assert_equal "$attempts" 10
     assert_equal "$(grep -c 'trying again$' <<<"$output")" 9
     assert_line --regexp '^parent [0-9]+: gave up after 10 attempts: other processes create and close eventfds all the time here$'
+}
+
+@test "when another process frees a lower id before the lesson's next eventfd, lesson 13 says so" {
+    kill -KILL "$CHURN_PID" && wait "$CHURN_PID" 2>/dev/null || true
+    CHURN_PID=
+    start_thief
+    export THIEF_REQ=$BATS_TEST_TMPDIR/req THIEF_ACK=$BATS_TEST_TMPDIR/ack THIEF_MODE=f \
+        LD_PRELOAD=$THIEF.so
+    run_lesson 13-anon-inode-ids
+    unset LD_PRELOAD THIEF_REQ THIEF_ACK THIEF_MODE
+    assert_success
+    re='closed an eventfd with eventfd-id ([0-9]+); the next eventfd got eventfd-id ([0-9]+): (.*)$'
+    lower=0
+    for line in "${lines[@]}"; do
+        [[ $line =~ $re ]] || continue
+        if [ "${BASH_REMATCH[2]}" -lt "${BASH_REMATCH[1]}" ]; then
+            assert_equal "${BASH_REMATCH[3]}" "another process freed a lower id meanwhile"
+            lower=$((lower + 1))
+        fi
+    done
+    [ "$lower" -ge 1 ] || fail "the thief freed a lower id, and the lesson never got it"
 }
 
 @test "on a busy machine, lesson 13's dup and child keep the eventfd-id, and eventfds side by side differ" {

@@ -1,12 +1,15 @@
 /* eventfd-thief — makes "another process took the freed id first" happen on demand.
  *
  * tests/busy-machine.bats builds it twice. As a program (eventfd-thief REQ
- * ACK) it waits on the FIFO REQ and, for each byte, creates one eventfd and
- * keeps it, then answers on the FIFO ACK. As a preload library
- * (-DTHIEF_PRELOAD, LD_PRELOAD) it wraps close(): after a lesson closes an
- * eventfd, it asks the thief for an eventfd and waits for the answer, so the
- * id just freed (the lowest free one) is always taken by another process
- * before the lesson's next eventfd(). Nothing depends on timing.
+ * ACK) it first creates and holds HELD eventfds, then waits on the FIFO REQ:
+ * for each byte 's' it creates one more eventfd and keeps it ("steal"), for
+ * each 'f' it closes the oldest one it holds ("free"), and answers on the
+ * FIFO ACK. As a preload library (-DTHIEF_PRELOAD, LD_PRELOAD) it wraps
+ * close(): after a lesson closes an eventfd, it sends THIEF_MODE ('s' by
+ * default) and waits for the answer. With 's' the id just freed (the lowest
+ * free one) is always taken by another process before the lesson's next
+ * eventfd(); with 'f' another process frees a lower id first. Nothing
+ * depends on timing.
  */
 #include <dlfcn.h>
 #include <err.h>
@@ -39,7 +42,8 @@ int close(int fd)
     int result = real_close(fd);
     const char *req = getenv("THIEF_REQ"), *ack = getenv("THIEF_ACK");
     if (result == 0 && steal && req != NULL && ack != NULL) {
-        char byte = 's';
+        const char *mode = getenv("THIEF_MODE");
+        char byte = mode != NULL && mode[0] == 'f' ? 'f' : 's';
         int out = open(req, O_WRONLY);
         if (out != -1) {
             if (write(out, &byte, 1) != 1)
@@ -64,12 +68,21 @@ int main(int argc, char *argv[])
     int req = open(argv[1], O_RDWR), ack = open(argv[2], O_RDWR);
     if (req == -1 || ack == -1)
         err(EXIT_FAILURE, "open");
+    enum { HELD = 64 };
+    int held[HELD], oldest = 0;
+    for (int i = 0; i < HELD; i++)
+        if ((held[i] = eventfd(0, 0)) == -1)
+            err(EXIT_FAILURE, "eventfd");
     puts("waiting");
     fflush(stdout);
     char byte;
     while (read(req, &byte, 1) == 1) {
-        if (eventfd(0, 0) == -1)        /* kept open: the id stays taken */
+        if (byte == 'f' && oldest < HELD) {
+            if (close(held[oldest++]) == -1)    /* its id is free again */
+                err(EXIT_FAILURE, "close");
+        } else if (byte != 'f' && eventfd(0, 0) == -1) {   /* kept: the id stays taken */
             err(EXIT_FAILURE, "eventfd");
+        }
         if (write(ack, &byte, 1) != 1)
             err(EXIT_FAILURE, "write");
     }

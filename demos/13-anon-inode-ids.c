@@ -9,15 +9,28 @@
  *   - Is the inode number its identity? No. eventfd, epoll, signalfd and
  *     timerfd descriptors all report the SAME inode number: the kernel hangs
  *     them all on one shared anonymous inode (fs/anon_inodes.c). That number
- *     is what fstat() gives, what fdinfo's "ino:" says and what lsof prints in
- *     its NODE column.
+ *     is what fstat() gives, what fdinfo's "ino:" says (Linux 5.14+) and what
+ *     lsof prints in its NODE column. The inode carries nothing of any one
+ *     eventfd; its number is whatever the boot gave it.
+ *     The chain is: descriptor -> open file description (struct file) ->
+ *     eventfd object (struct eventfd_ctx: the count and the id).
+ *   - Does every "anon_inode:" file share it? No, measured: a pidfd lives on
+ *     pidfs since Linux 6.9 (its own inode, another device, although readlink
+ *     still says anon_inode:[pidfd]), and io_uring asks for an inode of its
+ *     own on newer kernels (anon_inode_create_getfile), as userfaultfd does.
  *   - What tells two eventfds apart? fdinfo's eventfd-id, one number per
- *     eventfd object. lsof 4.95 and later print it as [eventfd:ID]. The id is
+ *     eventfd object. lsof 4.94 and later print it as [eventfd:ID]. The id is
  *     the same after dup() and after fork() (same object), different for
- *     another eventfd. When the last descriptor of an eventfd is closed its
- *     id is freed and may be reused: the kernel takes ids from an IDA, lowest
- *     free number first (fs/eventfd.c: ida_alloc; lib/idr.c), so an id is a
- *     name for an object that exists now, not a serial number.
+ *     another eventfd. When the last reference to an eventfd goes, its id is
+ *     freed and may be reused: the kernel takes ids from an IDA, lowest free
+ *     number first (fs/eventfd.c: ida_alloc, ida_simple_get on older kernels;
+ *     lib/idr.c), so an id is a name for an object that exists now, not a
+ *     serial number. The references are the descriptors' open file
+ *     descriptions and kernel users (an io_uring registration, an AIO request
+ *     in flight, KVM's irqfd): the id outlives the last close() while they hold
+ *     it. Ids are system-wide: on a busy machine another process may take the
+ *     freed id first; the lesson then says which way the rule went and tries
+ *     again.
  *   - Can I open /proc/PID/fd/N to get another descriptor, as with a pipe?
  *     No: open() fails with ENXIO, because the anonymous inode has no open
  *     method (fs/inode.c: no_open). dup(), fork(), SCM_RIGHTS and
@@ -34,6 +47,9 @@
  *               ls -l /proc/PID/fd; stat -L -c %i /proc/PID/fd/FD;
  *               lsof -p PID (NODE is the same, NAME [eventfd:ID]);
  *               lsfd -p PID (util-linux: the same INODE)
+ *   own-inodes  a pidfd and an io_uring are open: stat -L -c '%i %d'
+ *               /proc/PID/fd/FD gives the inodes and devices the lesson
+ *               printed; grep mnt_id /proc/PID/fdinfo/FD (which mount holds it)
  *   duplicated  the dup: the same eventfd-id as the original
  *   inherited   (in the child) the same eventfd-id as the parent's
  *   all-open    COUNT eventfds: COUNT different eventfd-ids, one inode number
@@ -41,7 +57,9 @@
  *               closed one's id back
  *
  * Kernel: eventfd-id appears in fdinfo since Linux 5.2 (before that the
- * lesson prints "?" and says so instead of comparing ids). Whether the other
+ * lesson prints "?" and says so instead of comparing ids); fdinfo's "ino:"
+ * line since 5.14. pidfd_open() needs Linux 5.3 and io_uring 5.1; where
+ * either is missing or forbidden the lesson says so. Whether the other
  * anonymous files share the inode and whether the reopen fails, the lesson
  * reports as the running kernel answers.
  */
@@ -49,6 +67,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/io_uring.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -59,6 +78,8 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/timerfd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -68,6 +89,7 @@
 #include "course.h"
 
 #define MAX_EVENTFDS 16
+#define REUSE_ATTEMPTS 10
 
 static const char usage[] =
     "[--pause] [COUNT]\n"
@@ -94,6 +116,48 @@ ino_t inode_number(int fd)
     if (fstat(fd, &st) == -1)
         err(EXIT_FAILURE, "fstat");
     return st.st_ino;
+}
+
+/* The inode number and the device that fstat() gives for 'fd'. The device is
+ * the filesystem that holds the inode: anon_inodefs for the shared anonymous
+ * inode, pidfs for a pidfd since Linux 6.9. Used while the program has no
+ * child: a failure ends it. */
+void inode_and_device(int fd, ino_t *inode, dev_t *device)
+{
+    struct stat st;
+    if (fstat(fd, &st) == -1)
+        err(EXIT_FAILURE, "fstat");
+    *inode = st.st_ino;
+    *device = st.st_dev;
+}
+
+/* A pidfd for process 'pid' (pidfd_open(2), Linux 5.3; no glibc wrapper
+ * before 2.36), or -1 with errno ENOSYS where the kernel or the headers lack
+ * it. */
+int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int) syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void) pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* An io_uring instance with one entry (io_uring_setup(2), Linux 5.1; no
+ * glibc wrapper), or -1 with errno: ENOSYS where the kernel lacks it, EPERM
+ * where the sysctl kernel.io_uring_disabled or a security module forbids it. */
+int open_io_uring(void)
+{
+#ifdef SYS_io_uring_setup
+    struct io_uring_params params;
+    memset(&params, 0, sizeof params);
+    return (int) syscall(SYS_io_uring_setup, 1, &params);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
 }
 
 /* Tries to open a new descriptor through /proc/self/fd/FD, as one can for a
@@ -238,7 +302,54 @@ static void its_siblings(int efd, ino_t inode)
         err(EXIT_FAILURE, "close");
 }
 
-/* Part 3: a pipe could be reopened through /proc; an anonymous inode cannot.
+/* Says where fd's link points, its inode and device, and whether that is the
+ * eventfd's inode (the same number on the same device). */
+static void compare_with_eventfd(const char *kind, int fd, ino_t inode, dev_t device)
+{
+    char target[128];
+    ino_t its_inode;
+    dev_t its_device;
+    descriptor_link(fd, target, sizeof target);
+    inode_and_device(fd, &its_inode, &its_device);
+    say("%-8s fd %d -> %s, inode %ju on device %u:%u: %s\n", kind, fd, target,
+        (uintmax_t) its_inode, major(its_device), minor(its_device),
+        its_inode == inode && its_device == device ? "the eventfd's inode"
+        : its_device == device ? "an inode of its own"
+        : "an inode of its own, on another filesystem");
+}
+
+/* Part 3: not every file that readlink calls "anon_inode:" shares that inode.
+ * A pidfd lives on pidfs since Linux 6.9; io_uring asks for an inode of its
+ * own on newer kernels. Measured, not assumed. */
+static void its_own_inodes(int efd)
+{
+    ino_t inode;
+    dev_t device;
+    inode_and_device(efd, &inode, &device);
+    say("eventfd  fd %d: inode %ju on device %u:%u\n", efd, (uintmax_t) inode,
+        major(device), minor(device));
+    int pidfd = open_pidfd(getpid());
+    if (pidfd == -1 && errno != ENOSYS)
+        err(EXIT_FAILURE, "pidfd_open");
+    if (pidfd == -1)
+        say("pidfd: pidfd_open() is not available here (%s): it needs Linux 5.3\n",
+            strerror(errno));
+    else
+        compare_with_eventfd("pidfd", pidfd, inode, device);
+    int ring = open_io_uring();
+    if (ring == -1 && errno != ENOSYS && errno != EPERM)
+        err(EXIT_FAILURE, "io_uring_setup");
+    if (ring == -1)
+        say("io_uring: io_uring_setup() is not available here (%s): it needs Linux 5.1 "
+            "and may be disabled\n", strerror(errno));
+    else
+        compare_with_eventfd("io_uring", ring, inode, device);
+    checkpoint("own-inodes", efd);
+    if ((pidfd != -1 && close(pidfd) == -1) || (ring != -1 && close(ring) == -1))
+        err(EXIT_FAILURE, "close");
+}
+
+/* Part 4: a pipe could be reopened through /proc; an anonymous inode cannot.
  * dup() gives another descriptor for the same object: the same eventfd-id. */
 static void other_descriptors(int efd)
 {
@@ -265,7 +376,7 @@ static void other_descriptors(int efd)
         err(EXIT_FAILURE, "close");
 }
 
-/* Part 5: more eventfds, each its own object with its own id, all on one
+/* Part 6: more eventfds, each its own object with its own id, all on one
  * inode; efds[0] is the first one. */
 static void side_by_side(int efds[], uint64_t count)
 {
@@ -281,25 +392,47 @@ static void side_by_side(int efds[], uint64_t count)
     checkpoint("all-open", efds[count - 1]);
 }
 
-/* Part 6: an id names a living object: closing the last descriptor frees
- * it, and the next eventfd takes the lowest free id. */
+/* Part 7: an id names a living object: closing the last descriptor frees
+ * it, and the next eventfd takes the lowest free id, system-wide. Another
+ * process may take or free an id between our close() and our eventfd(): the
+ * id we get is still the lowest free one then, and the lesson says which way
+ * it went and tries again. */
 static void id_reused(void)
 {
     char id[32], other_id[32];
-    int temporary = eventfd(0, 0);
-    if (temporary == -1)
-        err(EXIT_FAILURE, "eventfd");
-    own_eventfd_id(temporary, id, sizeof id);
-    if (close(temporary) == -1)
-        err(EXIT_FAILURE, "close");
-    int next = eventfd(0, 0);
-    if (next == -1)
-        err(EXIT_FAILURE, "eventfd");
-    own_eventfd_id(next, other_id, sizeof other_id);
-    say("closed an eventfd with eventfd-id %s; the next eventfd got eventfd-id %s: %s\n",
-        id, other_id, strcmp(id, "?") == 0 ? "this kernel shows no ids (it needs Linux 5.2)"
-                      : strcmp(id, other_id) == 0 ? "the freed id was reused"
-                      : "another id (some other process took the freed one meanwhile)");
+    int next = -1;
+    for (int attempt = 1; attempt <= REUSE_ATTEMPTS; attempt++) {
+        if (next != -1 && close(next) == -1)
+            err(EXIT_FAILURE, "close");
+        int temporary = eventfd(0, 0);
+        if (temporary == -1)
+            err(EXIT_FAILURE, "eventfd");
+        own_eventfd_id(temporary, id, sizeof id);
+        if (close(temporary) == -1)
+            err(EXIT_FAILURE, "close");
+        next = eventfd(0, 0);
+        if (next == -1)
+            err(EXIT_FAILURE, "eventfd");
+        own_eventfd_id(next, other_id, sizeof other_id);
+        if (strcmp(id, "?") == 0 || strcmp(id, other_id) == 0) {
+            say("closed an eventfd with eventfd-id %s; the next eventfd got eventfd-id %s: %s\n",
+                id, other_id, strcmp(id, "?") == 0
+                              ? "this kernel shows no ids (it needs Linux 5.2)"
+                              : "the freed id was reused");
+            break;
+        }
+        /* Lowest free first: a higher id means ours was taken, a lower one
+         * that a lower id was freed, both by another process meanwhile. */
+        say("closed an eventfd with eventfd-id %s; the next eventfd got eventfd-id %s: %s\n",
+            id, other_id, strtoull(other_id, NULL, 10) > strtoull(id, NULL, 10)
+                          ? "another process took the freed id first"
+                          : "another process freed a lower id meanwhile");
+        if (attempt == REUSE_ATTEMPTS)
+            say("gave up after %d attempts: other processes create and close eventfds "
+                "all the time here\n", REUSE_ATTEMPTS);
+        else
+            say("ids are system-wide and go lowest free first: trying again\n");
+    }
     show_fdinfo(next);
     checkpoint("recreated", next);
     if (close(next) == -1)
@@ -320,9 +453,10 @@ int main(int argc, char *argv[])
         err(EXIT_FAILURE, "eventfd");
     ino_t inode = what_it_is(efd);
     its_siblings(efd, inode);
+    its_own_inodes(efd);
     other_descriptors(efd);
 
-    /* Part 4: a child inherits the same object. */
+    /* Part 5: a child inherits the same object. */
     pid_t child = fork();
     switch (child) {
     case -1:

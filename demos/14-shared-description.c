@@ -20,13 +20,22 @@
  *   fdinfo's "flags:" shows the same thing from outside: the description's
  *   flags, plus 02000000 (O_CLOEXEC) for a descriptor that has FD_CLOEXEC.
  *
+ *   So a library must not flip O_NONBLOCK on a descriptor it shares. Nor is
+ *   a new eventfd a way out: it is another counter, and nobody posts to it.
+ *   What one caller can do alone: read with preadv2(..., RWF_NOWAIT), which is
+ *   non-blocking for that one call (Linux 5.8+ for an eventfd; lesson 06);
+ *   or poll() and then read, which is safe only while no other process
+ *   drains the count in between (else the read sleeps). Before the fork the
+ *   parent shows the first: EAGAIN at count 0, and F_GETFL is still 02.
+ *
  * How to run
  *   build/14-shared-description [--pause] [VALUE]
  *   VALUE: what the child writes, 1..0xfffffffffffffffe (default 3)
  *
  * What to inspect (with --pause)
- *   duplicated       grep flags /proc/PID/fdinfo/{FD,DUP}: 02 and 02000002;
- *                    the same eventfd-id
+ *   duplicated       grep flags /proc/PID/fdinfo/{FD,DUP}: 02 and 02000002
+ *                    (the RWF_NOWAIT read changed no flag); the same
+ *                    eventfd-id
  *   child-nonblock   (in the child) it has set O_NONBLOCK: the PARENT's
  *                    fdinfo flags now show 04002 too (the parent sits in
  *                    waitpid); eventfd-count is VALUE
@@ -36,6 +45,8 @@
  * Kernel: any Linux for the flags. kcmp() needs Linux 3.5 and a kernel built
  * with CONFIG_KCMP (CONFIG_CHECKPOINT_RESTORE before 5.12); where it is
  * missing (ENOSYS) or refused (EPERM) the lesson says so and goes on.
+ * preadv2() RWF_NOWAIT on an eventfd needs Linux 5.8; before, it fails with
+ * EOPNOTSUPP and the lesson says so.
  */
 #include <err.h>
 #include <errno.h>
@@ -50,6 +61,7 @@
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,6 +109,24 @@ void notify(int efd, uint64_t value)
         warn("write");
         _exit(EXIT_FAILURE);
     }
+}
+
+/* Reads the count without waiting, for this one call: preadv2() with
+ * RWF_NOWAIT leaves the shared O_NONBLOCK flag alone, so no other holder of
+ * the description is affected. Returns 1 with the count in *value, 0 when
+ * the count is 0 (EAGAIN), -1 with errno when the call fails (EOPNOTSUPP:
+ * the kernel is older than 5.8). It never sleeps, so no EINTR retry. */
+int read_count_nowait(int efd, uint64_t *value)
+{
+    struct iovec buffer = { .iov_base = value, .iov_len = sizeof *value };
+    ssize_t n = preadv2(efd, &buffer, 1, -1, RWF_NOWAIT);
+    if (n == sizeof *value)
+        return 1;
+    if (n == -1 && errno == EAGAIN)
+        return 0;
+    if (n != -1)
+        errno = EIO;            /* a short read: not an eventfd's answer */
+    return -1;
 }
 
 #ifndef KCMP_FILE
@@ -174,6 +204,25 @@ static void show_flags(const char *name, int fd)
         fd_flags, fd_flags & FD_CLOEXEC ? "FD_CLOEXEC" : "no FD_CLOEXEC");
 }
 
+/* Before the fork: one read that does not wait, with the shared flags left
+ * as they are. The count is 0, so EAGAIN is the answer. */
+static void try_read_without_waiting(int efd)
+{
+    uint64_t value;
+    int got = read_count_nowait(efd, &value);
+    if (got == -1 && errno != EOPNOTSUPP)
+        err(EXIT_FAILURE, "preadv2");
+    if (got == -1)
+        say("preadv2(RWF_NOWAIT) is not supported on an eventfd here (%s): it needs "
+            "Linux 5.8\n", strerror(errno));
+    else if (got == 0)
+        say("preadv2(RWF_NOWAIT) at count 0: EAGAIN (%s) at once, for this call only\n",
+            strerror(EAGAIN));
+    else
+        say("preadv2(RWF_NOWAIT) read 0x%" PRIx64 " (%" PRIu64 ")\n", value, value);
+    show_flags("original", efd);
+}
+
 /* The child: writes 'value' and turns the shared description non-blocking. */
 static _Noreturn void child_sets_nonblocking(int efd, int copy, uint64_t value)
 {
@@ -211,6 +260,7 @@ int main(int argc, char *argv[])
     show_flags("copy    ", copy);
     if (!show_same_file(getpid(), efd, getpid(), copy))
         exit(EXIT_FAILURE);
+    try_read_without_waiting(efd);
     show_fdinfo(efd);
     show_fdinfo(copy);
     checkpoint("duplicated", copy);

@@ -30,6 +30,12 @@
  *   poll and epoll_wait are never restarted, SA_RESTART or not; and
  *   epoll_wait fails with EINTR even after a mere stop and continue (SIGSTOP
  *   and SIGCONT, a debugger). See signal(7).
+ *   signal(7) lists the calls SA_RESTART restarts without naming eventfd;
+ *   the evidence that a read of an eventfd is one of them is fs/eventfd.c:
+ *   a signal that ends its sleep makes it return -ERESTARTSYS, which the
+ *   kernel turns into a restart when the handler has SA_RESTART and into
+ *   EINTR when it has not. poll() and epoll_wait() are never restarted:
+ *   they always fail with EINTR.
  *
  * How to run
  *   build/15-signals-eintr [--pause] [VALUE]

@@ -14,8 +14,11 @@
  *   - round 2, pidfd_getfd(): the child sends only its descriptor NUMBER; the
  *     parent opens a pidfd for the child (pidfd_open) and asks the kernel for
  *     a copy of that descriptor (pidfd_getfd). The copy always has
- *     FD_CLOEXEC set. This needs ptrace permission over the target (a child,
- *     or root, is fine).
+ *     FD_CLOEXEC set. This needs ptrace-attach rights over the target
+ *     (PTRACE_MODE_ATTACH_REALCREDS in kernel/pid.c): a parent usually has
+ *     them over its child, but Yama's kernel.yama.ptrace_scope 2 or 3, a
+ *     non-dumpable target (PR_SET_DUMPABLE 0, a setuid program) without
+ *     CAP_SYS_PTRACE, or a security module can refuse even a parent: EPERM.
  *   Both times both processes show the same eventfd-id while both hold the
  *   eventfd, and the parent reads the VALUE the child wrote; the count the
  *   parent's read resets is the child's count too. Closing its end of the
@@ -301,9 +304,15 @@ static bool get_childs_eventfd(pid_t child, int sock, bool use_scm_rights, int *
     *efd = take_descriptor(child, number, &unavailable);
     if (*efd == -1 && unavailable == 0)
         return false;
+    if (*efd == -1 && unavailable == EPERM) {
+        say("pidfd_getfd() refused (%s): it needs ptrace-attach rights over the child, "
+            "which Yama's ptrace_scope, a non-dumpable child or a security module can "
+            "deny even to its parent\n", strerror(unavailable));
+        return true;
+    }
     if (*efd == -1) {
         say("pidfd_open()/pidfd_getfd() not available here (%s): they need Linux "
-            "5.3/5.6 and ptrace permission over the child\n", strerror(unavailable));
+            "5.3/5.6\n", strerror(unavailable));
         return true;
     }
     int fd_flags = fcntl(*efd, F_GETFD);

@@ -92,6 +92,26 @@ other_eventfd() {
     assert_line --regexp '^child ([0-9]+): kcmp\([0-9]+, \1, KCMP_FILE, ([0-9]+), \2\) = 0: one open file description$'
 }
 
+@test "preadv2 with RWF_NOWAIT fails at once with EAGAIN at count 0 and leaves the shared flags as they were" {
+    start_paused 14-shared-description
+    next_checkpoint duplicated
+    copy=$CP_FD
+    original=$(other_eventfd "$CP_PID" "$copy") || fail "no second eventfd descriptor"
+    assert_equal "$(fdinfo "$CP_PID" "$original" flags)" 02       # no O_NONBLOCK (04000)
+    assert_equal "$(fdinfo "$CP_PID" "$copy" flags)" 02000002
+    assert_count 0
+    resume
+    finish_lesson
+    assert_success
+    if kernel_at_least 5 8; then
+        assert_line --regexp '^parent [0-9]+: preadv2\(RWF_NOWAIT\) at count 0: EAGAIN \(Resource temporarily unavailable\) at once, for this call only$'
+    else
+        # eventfd has had read_iter, which per-call flags need, since Linux 5.8.
+        assert_line --regexp '^parent [0-9]+: preadv2\(RWF_NOWAIT\) is not supported on an eventfd here \(Operation not supported\): it needs Linux 5.8$'
+    fi
+    assert_equal "$(grep -c "^parent [0-9]*: original fd $original: F_GETFL 02 (O_RDWR)" <<<"$output")" 2
+}
+
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 14-shared-description --bogus abc -1 0 18446744073709551615 "1 2"
 }

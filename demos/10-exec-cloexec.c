@@ -14,6 +14,10 @@
  *   line of /proc/PID/fdinfo/FD (fcntl(F_GETFD) reports it as FD_CLOEXEC).
  *   Use it for every eventfd that a program you exec must not hold: a leaked
  *   descriptor keeps the object alive and lets a stranger write to it.
+ *   A number on a command line can name any file, so the helper first makes
+ *   sure that its FD is an eventfd (/proc/self/fd/FD reads
+ *   anon_inode:[eventfd]); given a number that names another file, it says
+ *   what the number names and exits with status 4, writing nothing.
  *   The lesson finds its helper next to its own executable (the directory of
  *   /proc/self/exe), not in the current directory.
  *

@@ -36,15 +36,28 @@ assert_last_line() {
         assert_equal "$call" "$nr"
         assert_equal "$first_arg" "$(printf '0x%x' "$CP_FD")"
     fi
-    # Since Linux 6.4 fs/eventfd.c waits with wait_event_interruptible_locked_irq(),
-    # whose sleep, do_wait_intr_irq(), is what wchan names.
-    if kernel_at_least 6 4; then
-        assert_equal "$(cat "/proc/$child/wchan")" do_wait_intr_irq
-    fi
     resume
     finish_lesson
     assert_success
     assert_line --regexp '^parent [0-9]+: child [0-9]+ is blocked in write\(\): state S'
+}
+
+@test "wchan names where the writer sleeps: do_wait_intr_irq since Linux 6.4, eventfd_write before" {
+    # Since Linux 6.4 fs/eventfd.c waits with wait_event_interruptible_locked_irq(),
+    # whose sleep is do_wait_intr_irq(); before, eventfd_write() called schedule() itself.
+    if kernel_at_least 6 4; then expected=do_wait_intr_irq; else expected=eventfd_write; fi
+    start_paused 08-overflow
+    pass_checkpoints created full
+    next_checkpoint writer-blocked
+    child=$(children_of "$CP_PID")
+    [ -n "$child" ] || fail "the parent has no child at 'writer-blocked'"
+    wchan=$(cat "/proc/$child/wchan")
+    [ "$wchan" != 0 ] || skip "/proc/PID/wchan says 0: this kernel hides it (no CONFIG_KALLSYMS?)"
+    assert_equal "$wchan" "$expected"
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp "^parent [0-9]+: child [0-9]+ is blocked in write\(\): .*, wchan $expected\$"
 }
 
 @test "a read in the other process drains the count, the blocked write completes, and POLLOUT returns" {

@@ -28,7 +28,7 @@
  *   are files of the kernel's one shared anonymous inode (same inode number).
  *   Its fdinfo lists a "tfd:" line per registered descriptor, whose "ino:"
  *   and "sdev:" are in hexadecimal (ino:406 is inode 1030), while the
- *   "ino:" line of every fdinfo is decimal.
+ *   "ino:" line of every fdinfo (since Linux 5.14) is decimal.
  *   A write of 0 wakes every waiter. fs/eventfd.c wakes the eventfd's wait
  *   queue after every write that succeeds, whatever it added. Two children
  *   sleep on one eventfd at count 0, one in read(), one in epoll_wait(); a
@@ -58,7 +58,7 @@
  *                voluntary_ctxt_switches line of /proc/CHILD/status
  *   zero-woke    after a write of 0: eventfd-count still 0, both children
  *                asleep in the same call again, each voluntary_ctxt_switches
- *                one higher
+ *                higher
  *
  * Kernel: epoll_create1() since Linux 2.6.27; eventfd-count and the epoll
  * fdinfo "tfd:" lines since 3.8; the "ino:" line of every fdinfo since 5.14.

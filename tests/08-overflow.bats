@@ -52,7 +52,8 @@ assert_last_line() {
     child=$(children_of "$CP_PID")
     [ -n "$child" ] || fail "the parent has no child at 'writer-blocked'"
     wchan=$(cat "/proc/$child/wchan")
-    [ "$wchan" != 0 ] || skip "/proc/PID/wchan says 0: this kernel hides it (no CONFIG_KALLSYMS?)"
+    # Debian's 5.10 prints 0: x86's get_wchan() learned the ORC unwinder only in 5.16.
+    [ "$wchan" != 0 ] || skip "/proc/PID/wchan says 0: this kernel does not name the function (x86 before 5.16 with the ORC unwinder, or no CONFIG_KALLSYMS)"
     assert_equal "$wchan" "$expected"
     resume
     finish_lesson

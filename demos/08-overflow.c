@@ -1,30 +1,34 @@
-/* 08-overflow — a write that would pass 0xfffffffffffffffe sleeps until a read makes room.
+/* 08-overflow — write stops the count at 0xfffffffffffffffe; a writer past it waits for a read.
  *
  * What it shows
- *   The counter never overflows: its maximum is 0xfffffffffffffffe, and a
- *   blocking write() that would take it past that sleeps until a read() in
- *   some other process (or thread) brings the count down. poll() shows the
+ *   write(2) never takes the count past 0xfffffffffffffffe: a blocking
+ *   write() that would pass it sleeps until a read() in some other process
+ *   (or thread) brings the count down, then adds its value. poll() shows the
  *   same limit: POLLOUT ("a write of 1 would not block") is reported while
- *   the count is below the maximum and vanishes when it reaches it.
- *   Here the parent fills the counter to the maximum; its child writes VALUE
+ *   the count is below 0xfffffffffffffffe and vanishes when it reaches it.
+ *   Here the parent takes the count to that limit; its child writes VALUE
  *   and falls asleep in write(); the parent waits until /proc says the child
  *   is asleep in write() on the eventfd, then reads the whole count; that
  *   read wakes the writer, whose VALUE then lands in the emptied counter.
  *   Once the parent has reaped the child, the count is VALUE and POLLOUT is
  *   back.
+ *   The file keeps its old name, but nothing here overflows. The man page's
+ *   "overflow" is another state: the count at 0xffffffffffffffff, one above
+ *   write's limit, which only the kernel's own posts reach (an AIO
+ *   completion, for one); poll() then reports POLLERR. Lesson 19 shows it.
  *
  * How to run
  *   build/08-overflow [--pause] [VALUE]
  *   VALUE: what the child writes, 1..0xfffffffffffffffd (default 5); below
- *   the maximum, so that POLLOUT can come back after the drain.
+ *   write's limit, so that POLLOUT can come back after the drain.
  *
  * What to inspect (with --pause)
  *   created         eventfd-count 0; poll says POLLOUT
  *   full            eventfd-count fffffffffffffffe; poll says POLLIN, no POLLOUT
  *   writer-blocked  the child is asleep in write(): cat /proc/CHILD/stat
  *                   (state S), /proc/CHILD/syscall ("1 0x3 ..." on x86-64:
- *                   write on fd 3), /proc/CHILD/wchan; the count is still the
- *                   maximum
+ *                   write on fd 3), /proc/CHILD/wchan; the count is still
+ *                   0xfffffffffffffffe
  *   write-done      (in the child) its write returned: eventfd-count VALUE
  *                   (the parent, which drained the count, waits in waitpid)
  *   reaped          eventfd-count VALUE; poll says POLLIN and POLLOUT again
@@ -50,7 +54,7 @@
 
 #include "course.h"
 
-#define EVENTFD_MAX (UINT64_MAX - 1)    /* the largest count an eventfd holds */
+#define WRITE_LIMIT (UINT64_MAX - 1)    /* the largest count write(2) can make */
 #define BLOCK_TIMEOUT_MS 10000
 
 static const char usage[] =
@@ -72,9 +76,10 @@ int poll_now(int efd)
     return p.revents;
 }
 
-/* Takes the count to its maximum, 0xfffffffffffffffe, in one write (from
- * count 0): from there on, a write of anything but 0 has to wait for a read.
- * Made before any fork: a failure ends the program. */
+/* Takes the count to 0xfffffffffffffffe, the most write(2) can make it, in
+ * one write (from count 0): from there on, a write of anything but 0 has to
+ * wait for a read. (A post by the kernel can still add 1: lesson 19.) Made
+ * before any fork: a failure ends the program. */
 void fill_to_max(int efd)
 {
     uint64_t max = UINT64_MAX - 1;
@@ -149,7 +154,7 @@ int main(int argc, char *argv[])
     if (argc - first_operand > 1)
         usage_error("too many arguments");
     if (argc - first_operand == 1)
-        value = parse_u64(argv[first_operand], "VALUE", 1, EVENTFD_MAX - 1);
+        value = parse_u64(argv[first_operand], "VALUE", 1, WRITE_LIMIT - 1);
 
     int efd = eventfd(0, 0);
     if (efd == -1)
@@ -163,8 +168,8 @@ int main(int argc, char *argv[])
     checkpoint("created", efd);
 
     fill_to_max(efd);
-    say("wrote 0x%" PRIx64 " (%" PRIu64 "): the counter is at its maximum\n",
-        EVENTFD_MAX, EVENTFD_MAX);
+    say("wrote 0x%" PRIx64 " (%" PRIu64 "): the count is at write's limit\n",
+        WRITE_LIMIT, WRITE_LIMIT);
     show_fdinfo(efd);
     if ((revents = poll_now(efd)) == -1)
         return EXIT_FAILURE;
@@ -177,7 +182,8 @@ int main(int argc, char *argv[])
         err(EXIT_FAILURE, "fork");
 
     case 0:                                     /* child: the writer */
-        say("calling write(0x%" PRIx64 "): the counter is full, so I will sleep\n", value);
+        say("calling write(0x%" PRIx64 "): the count is at write's limit, so I will sleep\n",
+            value);
         add_waiting_for_room(efd, value);
         say("write returned: 0x%" PRIx64 " (%" PRIu64 ") added\n", value, value);
         show_fdinfo(efd);

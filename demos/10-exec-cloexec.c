@@ -10,10 +10,15 @@
  *   Then the same again with an eventfd created with EFD_CLOEXEC: exec closes
  *   it in the new program, the same number names nothing there, the helper's
  *   write() fails with EBADF and it exits with status 3; nothing reaches the
- *   parent. EFD_CLOEXEC is the O_CLOEXEC bit, octal 02000000, in the "flags:"
- *   line of /proc/PID/fdinfo/FD (fcntl(F_GETFD) reports it as FD_CLOEXEC).
+ *   parent. EFD_CLOEXEC is the O_CLOEXEC bit, octal 02000000 on x86 and most
+ *   architectures, in the "flags:" line of /proc/PID/fdinfo/FD
+ *   (fcntl(F_GETFD) reports it as FD_CLOEXEC).
  *   Use it for every eventfd that a program you exec must not hold: a leaked
  *   descriptor keeps the object alive and lets a stranger write to it.
+ *   A number on a command line can name any file, so the helper first makes
+ *   sure that its FD is an eventfd (/proc/self/fd/FD reads
+ *   anon_inode:[eventfd]); given a number that names another file, it says
+ *   what the number names and exits with status 4, writing nothing.
  *   The lesson finds its helper next to its own executable (the directory of
  *   /proc/self/exe), not in the current directory.
  *
@@ -161,9 +166,10 @@ static void show_cloexec(int efd)
     int fd_flags = fcntl(efd, F_GETFD);
     if (fd_flags == -1)
         err(EXIT_FAILURE, "fcntl F_GETFD");
-    bool octal_bit = strtoul(flags, NULL, 8) & 02000000;
-    say("fd %d: fdinfo flags %s, close-on-exec bit 02000000 %s; fcntl(F_GETFD) says %s\n",
-        efd, flags, octal_bit ? "set" : "clear",
+    /* fdinfo prints the open flags in octal; O_CLOEXEC is 02000000 on x86. */
+    bool octal_bit = strtoul(flags, NULL, 8) & O_CLOEXEC;
+    say("fd %d: fdinfo flags %s, close-on-exec bit 0%o %s; fcntl(F_GETFD) says %s\n",
+        efd, flags, (unsigned) O_CLOEXEC, octal_bit ? "set" : "clear",
         fd_flags & FD_CLOEXEC ? "FD_CLOEXEC" : "0 (no FD_CLOEXEC)");
 }
 

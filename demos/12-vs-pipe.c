@@ -10,9 +10,12 @@
  *     the eventfd they are added to one counter, so N notifications of 1
  *     coalesce into one 8-byte read() that returns N;
  *   - room: a pipe holds F_GETPIPE_SZ bytes (65536 by default) before write()
- *     blocks; an eventfd's counter holds up to 0xfffffffffffffffe;
+ *     blocks; write() fills an eventfd's counter up to 0xfffffffffffffffe
+ *     before it blocks (lesson 08; only the kernel's own posts take the
+ *     count one higher, to 0xffffffffffffffff: lesson 19);
  *   - what the kernel shows: a pipe's fdinfo has no eventfd-count (FIONREAD
- *     tells how many bytes wait); the eventfd's shows the pending count.
+ *     tells how many bytes wait); the eventfd's shows the pending count. Both
+ *     have an "ino:" line since Linux 5.14.
  *   A child sends N quick notifications (default 10) both ways and exits; the
  *   parent reaps it first, so that everything has been sent, then reads.
  *   (A pipe also has an end of file, which an eventfd lacks: lesson 11.)
@@ -162,6 +165,8 @@ int main(int argc, char *argv[])
         "wait before write() blocks\n", capacity, capacity);
     say("eventfd capacity: one 64-bit counter, up to 0xfffffffffffffffe (%" PRIu64 ")\n",
         UINT64_MAX - 1);
+    say("eventfd: that is as far as write() goes before it blocks; only the kernel's own "
+        "posts take the count one higher (lesson 19)\n");
     char field[32];
     say("pipe fd %d fdinfo: %s\n", pipefd[0],
         fdinfo_field(0, pipefd[0], "eventfd-count", field, sizeof field)

@@ -14,6 +14,7 @@ cloexec_bit() {
     run_lesson 10-exec-cloexec 1234
     assert_success
     assert_line --regexp "^child [0-9]+: exec $BUILD/helpers/efd-notify 3 1234\$"
+    assert_line --regexp '^child [0-9]+: efd-notify: fd 3 is anon_inode:\[eventfd\]: an eventfd, inherited across exec$'
     assert_line --regexp '^child [0-9]+: efd-notify: wrote 0x4d2 \(1234\) to inherited fd 3$'
     assert_line --regexp '^parent [0-9]+: read 0x4d2 \(1234\): the exec.d program notified me$'
 }
@@ -90,6 +91,21 @@ cloexec_bit() {
     assert_equal "$status" 3
     assert_line --regexp '^child [0-9]+: efd-notify: write to fd 1000 failed with EBADF'
     assert_bad_input_refused helpers/efd-notify "2 5" "1000 abc" "1000 5 6"
+}
+
+@test "given a number that names another file, the helper says what it names, writes nothing to it and exits with status 4" {
+    target=$BATS_TEST_TMPDIR/not-an-eventfd
+    : >"$target"
+    # Started directly, with fd 3 open on a file of the test's own.
+    run "$BUILD/helpers/efd-notify" 3 5 3>>"$target"
+    assert_equal "$status" 4
+    [[ $output =~ ^child\ [0-9]+:\ efd-notify:\ fd\ 3\ is\ (.*),\ not\ an\ eventfd:\ nothing\ written$ ]] ||
+        fail "the helper did not refuse fd 3: $output"
+    assert_equal "${BASH_REMATCH[1]}" "$(realpath "$target")"
+    assert_equal "$(stat -c %s "$target")" 0
+    run "$BUILD/helpers/efd-notify" 3 5 3</dev/null
+    assert_equal "$status" 4
+    assert_output --regexp '^child [0-9]+: efd-notify: fd 3 is /dev/null, not an eventfd: nothing written$'
 }
 
 @test "bad input is refused with the usage and exit status 2" {

@@ -132,18 +132,18 @@ count_lines() {
     assert_success
     # 4 writers, each 1 + 2 + ... + 50000 = 1250025000
     assert_line --regexp '^parent [0-9]+: posted 5000100000 in 200000 writes; read 5000100000 in [0-9]+ reads: nothing lost$'
-    sum=0 reads=0 readers=0
+    sum=0 read_calls=0 reader_count=0
     for line in "${lines[@]}"; do
         if [[ $line =~ ^child\ [0-9]+:\ reader:\ read\ ([0-9]+)\ in\ ([0-9]+)\ reads$ ]]; then
             sum=$((sum + BASH_REMATCH[1]))
-            reads=$((reads + BASH_REMATCH[2]))
-            readers=$((readers + 1))
+            read_calls=$((read_calls + BASH_REMATCH[2]))
+            reader_count=$((reader_count + 1))
         fi
     done
-    assert_equal "$readers" 4
+    assert_equal "$reader_count" 4
     assert_equal "$sum" 5000100000
     # Every read that returned something took at least one whole write.
-    [ "$reads" -le 200000 ] || fail "$reads reads of 200000 writes"
+    [ "$read_calls" -le 200000 ] || fail "$read_calls reads of 200000 writes"
 }
 
 @test "after the stress run the eventfd is empty: every post was read" {

@@ -81,7 +81,8 @@ wait_for_count() {
     next_checkpoint stopped
     assert_count 0
     # The producer thread has ended: one thread is left.
-    assert_equal "$(ls "/proc/$CP_PID/task" | wc -l)" 1
+    tasks=("/proc/$CP_PID/task"/*)
+    assert_equal "${#tasks[@]}" 1
     resume
     finish_lesson
     assert_success

@@ -4,6 +4,7 @@
 # `make bench`. One small run, made once for the whole file (setup_file), feeds
 # most tests; a test that needs two usable CPUs carries the tag needs:2cpus,
 # so that a runner can pick or leave it with `bats --filter-tags`.
+# shellcheck disable=SC2030,SC2031  # each @test is a subshell of its own, so what it sets stays its own
 load helper
 
 MECHANISMS=(eventfd pipe socketpair futex semaphore)

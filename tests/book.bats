@@ -6,7 +6,7 @@ load helper
 # after another, in PATH. A snippet is the fenced block after a line
 # "<!-- snippet: PATH -->".
 stale_snippets() {
-    local book=$1 line path= in_block=0 block=()
+    local book=$1 line path='' in_block=0 block=()
     while IFS= read -r line; do
         if [[ $line =~ ^\<!--\ snippet:\ ([^ ]+)\ --\>$ ]]; then
             path=${BASH_REMATCH[1]}
@@ -59,7 +59,7 @@ read_tests() {
 # Prints "FILE<TAB>NAME" for each test the book cites under "Proved by
 # `tests/FILE`:" that does not exist in that file.
 missing_tests() {
-    local book=$1 line file= name
+    local book=$1 line file='' name
     read_tests
     while IFS= read -r line; do
         if [[ $line =~ \*\*Proved\ by\*\*\ \`(tests/[^\`]+\.bats)\` ]]; then
@@ -88,6 +88,7 @@ missing_tests() {
 }
 
 @test "a snippet that no longer matches its source is caught" {
+    # shellcheck disable=SC2016  # the backticks are Markdown, printed as they are
     printf '<!-- snippet: demos/01-first-eventfd.c -->\n```c\n    int efd = eventfd(1, 0);\n```\n' \
         >"$BATS_TEST_TMPDIR/book.md"
     run stale_snippets "$BATS_TEST_TMPDIR/book.md"
@@ -95,12 +96,13 @@ missing_tests() {
 }
 
 @test "NOTES.md has a section for every lesson, in the order of the files" {
-    lessons=$(cd "$TOP/demos" && ls [0-9][0-9]-*.c | sed 's/\.c$//')
+    lessons=$(cd "$TOP/demos" && printf '%s\n' [0-9][0-9]-*.c | sed 's/\.c$//')
     sections=$(sed -nE 's/^## ([0-9][0-9]-[a-z0-9-]+) .*/\1/p' "$TOP/NOTES.md")
     assert_equal "$sections" "$lessons"
 }
 
 @test "a cited test that does not exist is caught" {
+    # shellcheck disable=SC2016  # the backticks are Markdown, printed as they are
     printf '**Proved by** `tests/01-first-eventfd.bats`:\n- "no such test"\n' >"$BATS_TEST_TMPDIR/book.md"
     run missing_tests "$BATS_TEST_TMPDIR/book.md"
     assert_output --partial "no such test"
@@ -159,6 +161,7 @@ fenced_blocks() {
 }
 
 @test "a block that calls a course helper or does not compile alone is caught" {
+    # shellcheck disable=SC2016  # the backticks are Markdown, printed as they are
     printf '```c\nvoid f(int fd)\n{\n    die("write");\n}\n```\n\n```c\nint g(void) { return missing(); }\n```\n' \
         >"$BATS_TEST_TMPDIR/book.md"
     run "$TOP/scripts/prove/book-blocks" "$BATS_TEST_TMPDIR/book.md"

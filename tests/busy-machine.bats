@@ -5,6 +5,7 @@
 # lessons 02, 13 and 17 (tests/eventfd-churn.c) and check that every id the
 # lessons and their tests compare still follows the rule: one object, one id;
 # lowest free id first.
+# shellcheck disable=SC2030,SC2031,SC2153  # each @test is a subshell of its own, so what it sets stays its own; DEADLINE comes from helper.bash
 load helper
 
 setup_file() {

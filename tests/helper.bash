@@ -128,6 +128,7 @@ read_stderr() {
 
 # Reads one line of the lesson's stdout into LINE, within the deadline.
 # Returns 1 at end of output; fails the test on time-out.
+# shellcheck disable=SC2120  # the deadline is optional: most callers take the default
 read_line() {
     local deadline=${1:-$DEADLINE}
     IFS= read -r -t "$deadline" -u "$LESSON_OUT" LINE && return 0
@@ -190,6 +191,7 @@ finish_lesson() {
     # so the lesson has exited or is about to; wait reaps it.
     status=0
     wait "$LESSON_PID" || status=$?
+    # shellcheck disable=SC2034  # lines is for the tests, as bats' run sets it
     lines=("${OUT_LINES[@]}")
     printf -v output '%s\n' "${OUT_LINES[@]}"
     while [[ $output == *$'\n' ]]; do output=${output%$'\n'}; done

@@ -2,6 +2,7 @@
 # The inspection tools: scripts/efd-ls lists eventfd descriptors, grouped by
 # kernel object; scripts/efd-watch samples one eventfd's count and prints it
 # whenever it differs.
+# shellcheck disable=SC2153  # LINE is set by helper.bash's read_line
 load helper
 
 EFD_LS=$TOP/scripts/efd-ls
@@ -276,6 +277,7 @@ next_checkpoint_any() {
     assert_success
     assert_equal "$(efd_ls_row 400 3)" "object 1: id -, count 0x1 (1), semaphore -, nonblock no, cloexec no, old"
     assert_equal "$(efd_ls_row 401 3)" "object 2: id -, count 0x1 (1), semaphore -, nonblock no, cloexec no, old"
+    # shellcheck disable=SC2154  # run --separate-stderr sets stderr
     [[ $stderr == *"(4.19.0-old) shows no eventfd-id"*"cannot be grouped"* ]] || fail "stderr: $stderr"
 }
 

@@ -45,7 +45,8 @@ one_lesson_tour() {
     assert_success
     expected=$(cd "$TOP/demos" && for f in [0-9][0-9]-*.c; do sed -n '1s|^/\* *|== |p' "$f"; done)
     assert_equal "$(grep '^== ' <<<"$output")" "$expected"
-    lessons=$(ls "$TOP"/demos/[0-9][0-9]-*.c | wc -l)
+    sources=("$TOP"/demos/[0-9][0-9]-*.c)
+    lessons=${#sources[@]}
     assert_line "tour: $lessons lessons ran, 0 failed"
     refute_output --partial $'\e['
 }

@@ -10,11 +10,12 @@
  *             one further, to 0xffffffffffffffff: lesson 19).
  *   EFD_NONBLOCK is simply O_NONBLOCK on the open file: fcntl(F_GETFL) shows
  *   it, and so does the "flags:" line of /proc/PID/fdinfo/FD (octal; the
- *   O_NONBLOCK bit is 04000 on x86 and most architectures, not all). A child inherits the same open file, so its
- *   descriptor is non-blocking too. Here the parent's read finds nothing
- *   (EAGAIN); a child writes VALUE and exits; once the parent has reaped the
- *   child, its read gets VALUE. Then the parent fills the counter to the
- *   maximum, one more write of 1 fails with EAGAIN, and a read drains it all.
+ *   O_NONBLOCK bit is 04000 on x86 and most architectures, not all). A child
+ *   inherits the same open file, so its descriptor is non-blocking too. Here
+ *   the parent's read finds nothing (EAGAIN); a child writes VALUE and exits;
+ *   once the parent has reaped the child, its read gets VALUE. Then the
+ *   parent fills the counter to the maximum, one more write of 1 fails with
+ *   EAGAIN, and a read drains it all.
  *   Code using a non-blocking eventfd waits with poll/epoll, not by retrying.
  *
  *   Then what the flags cannot do, and what else never waits:

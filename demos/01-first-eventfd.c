@@ -5,7 +5,9 @@
  *   kept by the kernel. write() adds an 8-byte value to it; read() returns the
  *   counter in 8 bytes and resets it to 0. The kernel shows the counter as
  *   "eventfd-count" in /proc/PID/fdinfo/FD, in hexadecimal, so you can watch
- *   it go 0 -> 1020304050607080 -> 0 here.
+ *   it go 0 -> 1020304050607080 -> 0 here. Those hex digits have no letters,
+ *   so the count could pass for a decimal number; the lesson then writes
+ *   0xdeadbeef, and fdinfo shows "deadbeef": hexadecimal beyond doubt.
  *   (This is a first eventfd program done right: the result of every call is
  *   checked, and the uint64_t is printed with PRIx64/PRIu64, not %llX.)
  *
@@ -23,6 +25,7 @@
  *             ls -l /proc/PID/fd        -> FD -> anon_inode:[eventfd]
  *   written   eventfd-count is VALUE in hex
  *   read      eventfd-count is back to 0
+ *   hex-written  eventfd-count is deadbeef (3735928559 in decimal)
  *
  * Kernel: eventfd2() since Linux 2.6.27; eventfd-count in fdinfo since 3.8,
  * eventfd-id since 5.2.
@@ -98,6 +101,16 @@ int main(int argc, char *argv[])
     printf("read %zu bytes: 0x%" PRIx64 " (%" PRIu64 ")\n", sizeof received, received, received);
     show_fdinfo(efd);
     checkpoint("read", efd);
+
+    /* A value with hex letters, so that fdinfo's count is plainly hex. */
+    uint64_t lettered = 0xdeadbeef;
+    add_to_count(efd, lettered);
+    printf("wrote 8 bytes: 0x%" PRIx64 " (%" PRIu64 "): with letters, fdinfo's count is "
+           "plainly hex\n", lettered, lettered);
+    show_fdinfo(efd);
+    checkpoint("hex-written", efd);
+    received = read_count(efd);
+    printf("read 8 bytes: 0x%" PRIx64 " (%" PRIu64 ")\n", received, received);
 
     if (close(efd) == -1)
         err(EXIT_FAILURE, "close");

@@ -25,7 +25,8 @@
  *
  * Refused before anything is created: values that add up to 0 (the parent's
  * read would block forever) or to more than 0xfffffffffffffffe, the largest
- * count an eventfd can hold (the last write would block forever).
+ * count write() can make (the last write would block forever; only a post by
+ * the kernel itself goes one further, to 0xffffffffffffffff: lesson 19).
  */
 #include <err.h>
 #include <errno.h>
@@ -43,7 +44,7 @@
 #include "course.h"
 
 #define MAX_VALUES 64
-#define EVENTFD_MAX (UINT64_MAX - 1)    /* the largest count an eventfd holds */
+#define EVENTFD_MAX (UINT64_MAX - 1)    /* the largest count write() can make */
 
 static const char usage[] =
     "[--pause] [--children] [VALUE...]\n"
@@ -149,7 +150,7 @@ int main(int argc, char *argv[])
     for (size_t i = 0; i < count; i++) {
         if (values[i] > EVENTFD_MAX - sum)
             usage_error("the values add up to more than 0xfffffffffffffffe, the largest "
-                        "count an eventfd holds: the last write would block forever");
+                        "count write() can make: the last write would block forever");
         sum += values[i];
     }
     if (sum == 0)

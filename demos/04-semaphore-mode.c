@@ -8,7 +8,9 @@
  *   with blocking reads, every one of which returns 1. Which child gets which
  *   token depends on the scheduler; that all N are taken, each exactly once,
  *   does not. fdinfo shows "eventfd-semaphore: 1". For contrast, a normal
- *   eventfd created with the same N gives all N to a single read.
+ *   eventfd created with the same N gives all N to a single read. Last, a
+ *   normal eventfd created with UINT_MAX, the largest initial value an
+ *   unsigned int holds: fdinfo shows ffffffff.
  *
  *   The code to copy: create_semaphore(), read_eventfd() and take_token()
  *   (a child's read of one token); reap() and end_children() as in
@@ -25,6 +27,7 @@
  *   plain-created  a normal eventfd with count N, eventfd-semaphore 0; both
  *                  eventfds are open now: two eventfd-ids, one inode number
  *   plain-read     one read took all N: eventfd-count 0
+ *   largest-initval  eventfd(0xffffffff, 0): eventfd-count ffffffff
  *
  * Kernel: EFD_SEMAPHORE since Linux 2.6.30; eventfd-semaphore appears in
  * fdinfo since Linux 6.5.
@@ -32,6 +35,7 @@
 #include <err.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -213,6 +217,20 @@ int main(int argc, char *argv[])
     show_fdinfo(plain);
     checkpoint("plain-read", plain);
     if (close(plain) == -1 || close(efd) == -1)
+        err(EXIT_FAILURE, "close");
+
+    /* initval is an unsigned int: UINT_MAX is the most an eventfd starts at. */
+    int widest = eventfd(UINT_MAX, 0);
+    if (widest == -1)
+        err(EXIT_FAILURE, "eventfd");
+    say("created a normal eventfd fd %d with UINT_MAX, 0x%x (%u): the largest initial value\n",
+        widest, UINT_MAX, UINT_MAX);
+    show_fdinfo(widest);
+    checkpoint("largest-initval", widest);
+    if (!read_eventfd(widest, &all))
+        err(EXIT_FAILURE, "read");
+    say("one read of it returned 0x%" PRIx64 " (%" PRIu64 ")\n", all, all);
+    if (close(widest) == -1)
         err(EXIT_FAILURE, "close");
 
     return EXIT_SUCCESS;

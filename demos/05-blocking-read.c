@@ -8,7 +8,10 @@
  *     /proc/CHILD/stat     state "S" (interruptible sleep)
  *     /proc/CHILD/syscall  "0 0x3 ..." = system call 0 (read on x86-64),
  *                          first argument 3 (the eventfd)
- *     /proc/CHILD/wchan    the kernel function it sleeps in
+ *     /proc/CHILD/wchan    the kernel function it sleeps in: do_wait_intr_irq
+ *                          since Linux 6.4 (eventfd_read waits with
+ *                          wait_event_interruptible_locked_irq), eventfd_read
+ *                          itself before
  *   Only then does the parent write, and the child wakes with the value.
  *   This is how you see, on any Linux, that a process is blocked and on what.
  *

@@ -21,6 +21,11 @@
  *   The eventfd is created with EFD_NONBLOCK so that no surprise can hang the
  *   lesson: a read that found count 0 would fail with EAGAIN, not sleep.
  *   Any answer other than 8 or EINVAL is an error (exit 1).
+ *   Last, one row on a second, *blocking* eventfd at count 0: a 4-byte read
+ *   fails at once with EINVAL instead of sleeping, because the kernel checks
+ *   the size before it looks at the count.
+ *   (The man page, eventfd(2), still says that only writes shorter than
+ *   8 bytes fail: it has not caught up with the Linux 6.9 rule.)
  *
  * How to run
  *   build/07-eight-bytes [--pause] [VALUE]
@@ -33,6 +38,9 @@
  *                    VALUE on older kernels (the 16-byte write was counted)
  *   reads-measured   after the read rows: 0 since Linux 5.8 (readv 4+4 took
  *                    the count), VALUE on older kernels
+ *   short-read-refused  the blocking eventfd (flags: 02, no 04000) after its
+ *                    4-byte read: eventfd-count 0, and the lesson is here,
+ *                    not asleep
  *
  * Kernel: write size != 8 is EINVAL since Linux 6.9 (before: < 8 only);
  * readv into pieces smaller than 8 works since Linux 5.8.
@@ -103,7 +111,8 @@ ssize_t take_count(int efd, uint64_t *count)
 }
 
 /* The wrong sizes again. A read into 4 bytes: always EINVAL, and the count
- * stays. */
+ * stays. The size is checked first, so even on a blocking eventfd at count 0
+ * it fails at once instead of sleeping. */
 ssize_t read_4_bytes(int efd)
 {
     uint32_t four;
@@ -237,6 +246,23 @@ int main(int argc, char *argv[])
         split_read_works ? "completed" : "refused",
         split_read_works ? "eventfd reads through read_iter since Linux 5.8"
                          : "before Linux 5.8 each piece was a 4-byte read");
+
+    /* --- a short read on a blocking eventfd at count 0 ---------------- */
+    int blocking = eventfd(0, 0);
+    if (blocking == -1)
+        err(EXIT_FAILURE, "eventfd");
+    say("created a blocking eventfd fd %d at count 0: a read of 8 bytes would sleep\n",
+        blocking);
+    n = read_4_bytes(blocking);
+    row("read", "4", "-", n, errno, blocking);
+    if (n != -1)
+        errx(EXIT_FAILURE, "a 4-byte read of the blocking eventfd returned %zd", n);
+    say("the 4-byte read failed at once with EINVAL: the size is checked before the count, "
+        "so it did not sleep\n");
+    show_fdinfo(blocking);
+    checkpoint("short-read-refused", blocking);
+    if (close(blocking) == -1)
+        err(EXIT_FAILURE, "close");
 
     if (close(efd) == -1)
         err(EXIT_FAILURE, "close");

@@ -47,6 +47,19 @@ load helper
     assert_line --regexp '^  /proc/[0-9]+/fdinfo/3: eventfd-count 0x0 \(0\)'
 }
 
+@test "fdinfo's count is hexadecimal: 0xdeadbeef shows as deadbeef, not 3735928559" {
+    start_paused 01-first-eventfd
+    pass_checkpoints created written read
+    next_checkpoint hex-written
+    assert_count deadbeef
+    resume
+    finish_lesson
+    assert_success
+    assert_line "wrote 8 bytes: 0xdeadbeef (3735928559): with letters, fdinfo's count is plainly hex"
+    assert_line "read 8 bytes: 0xdeadbeef (3735928559)"
+    assert_line --regexp '^  /proc/[0-9]+/fdinfo/3: eventfd-count 0xdeadbeef \(3735928559\)'
+}
+
 @test "fdinfo shows an eventfd-id (Linux 5.2+)" {
     kernel_at_least 5 2 || skip "eventfd-id appears in fdinfo since Linux 5.2; this is $(uname -r)"
     start_paused 01-first-eventfd

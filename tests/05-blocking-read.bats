@@ -38,6 +38,22 @@ load helper
     assert_line --regexp '^parent [0-9]+: child [0-9]+ exited with status 0$'
 }
 
+@test "wchan names where the reader sleeps: do_wait_intr_irq since Linux 6.4, eventfd_read before" {
+    if kernel_at_least 6 4; then expected=do_wait_intr_irq; else expected=eventfd_read; fi
+    start_paused 05-blocking-read
+    pass_checkpoints created
+    next_checkpoint child-blocked
+    child=$(children_of "$CP_PID")
+    [ -n "$child" ] || fail "the parent has no child at 'child-blocked'"
+    wchan=$(cat "/proc/$child/wchan")
+    [ "$wchan" != 0 ] || skip "/proc/PID/wchan says 0: this kernel hides it (no CONFIG_KALLSYMS?)"
+    assert_equal "$wchan" "$expected"
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp "^parent [0-9]+: child [0-9]+ is asleep: .*, wchan $expected\$"
+}
+
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 05-blocking-read --bogus 0 18446744073709551615 abc -1 "1 2"
 }

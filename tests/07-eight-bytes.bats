@@ -84,6 +84,21 @@ assert_row() {
     fi
 }
 
+@test "a 4-byte read of a blocking eventfd at count 0 fails at once with EINVAL instead of sleeping" {
+    start_paused 07-eight-bytes
+    pass_checkpoints created writes-measured reads-measured
+    next_checkpoint short-read-refused          # reached: the read returned
+    flags=$(fdinfo "$CP_PID" "$CP_FD" flags)
+    assert_equal $(( 8#$flags & 8#4000 )) 0     # a blocking eventfd
+    assert_count 0
+    resume
+    finish_lesson
+    assert_success
+    assert_line --regexp '^parent [0-9]+: created a blocking eventfd fd [0-9]+ at count 0'
+    assert_row read 4 - -1 EINVAL 0
+    assert_line --regexp '^parent [0-9]+: the 4-byte read failed at once with EINVAL: the size is checked before the count, so it did not sleep$'
+}
+
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 07-eight-bytes --bogus 0 0x8000000000000000 abc -1 "1 2"
 }

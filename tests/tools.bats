@@ -640,7 +640,8 @@ lsfd_version() {
     expect_watch_count 0 0
     kill -STOP "$PARENT"                       # it cannot reap the child now
     STOPPED_PID=$PARENT
-    resume                                     # the child exits
+    wait_for_state "$PARENT" T                 # stopped before the child exits, or
+    resume                                     # it would reap the child first
     wait_for_state "$CHILD" Z
     finish_watch
     assert_equal "$watch_status" 0

@@ -68,7 +68,9 @@ pipe_fds_from_output() {
     assert_failure
     run fdinfo "$CP_PID" "$WRITE_END" eventfd-count
     assert_failure
-    assert_equal "$(fdinfo "$CP_PID" "$READ_END" ino)" "$(stat -L -c %i "/proc/$CP_PID/fd/$READ_END")"
+    if kernel_at_least 5 14; then   # fdinfo has an ino: line since Linux 5.14
+        assert_equal "$(fdinfo "$CP_PID" "$READ_END" ino)" "$(stat -L -c %i "/proc/$CP_PID/fd/$READ_END")"
+    fi
     assert_count 0
     resume
     next_checkpoint all-sent

@@ -42,7 +42,7 @@ test:
 	scripts/prove/run-tests
 
 # The whole test suite, as CI runs it: `make test`, `scripts/prove/check --fast` and
-# `make test-kernel`, with one total line at the end.
+# `make test-kernel` on 6.1 and on 5.10 (KERNEL=bullseye), with one total line at the end.
 test-all: all
 	scripts/prove/test-all
 
@@ -58,7 +58,8 @@ bench-suite: all
 check: all
 	scripts/prove/check
 
-# The whole suite again on an older packaged kernel under qemu.
+# The whole suite again on an older packaged kernel under qemu
+# (KERNEL=bullseye: Debian 11's Linux 5.10).
 test-kernel: all
 	scripts/prove/test-kernel
 

@@ -59,6 +59,7 @@ load helper
 @test "lsof names the descriptor [eventfd:ID] with fdinfo's eventfd-id, and NODE is fdinfo's ino" {
     command -v lsof >/dev/null || skip "lsof is not installed (apt-get install lsof)"
     kernel_at_least 5 2 || skip "eventfd-id appears in fdinfo since Linux 5.2; this is $(uname -r)"
+    kernel_at_least 5 14 || skip "fdinfo has an ino: line since Linux 5.14; this is $(uname -r)"
     start_paused 02-fork-notify
     next_checkpoint created
     id=$(fdinfo "$CP_PID" "$CP_FD" eventfd-id)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bats
 # The course's C follows its own advice about printf conversions.
+# Compiling and comparing text: test-kernel does not run it again on other kernels.
+# bats file_tags=kernel-independent
 load helper
 
 # Compiles one statement inside main() with the course's warning flags.

@@ -311,11 +311,11 @@ static void compare_with_eventfd(const char *kind, int fd, ino_t inode, dev_t de
     dev_t its_device;
     descriptor_link(fd, target, sizeof target);
     inode_and_device(fd, &its_inode, &its_device);
+    const char *verdict = its_device != device ? "an inode of its own, on another filesystem"
+                          : its_inode == inode ? "the eventfd's inode"
+                          : "an inode of its own";
     say("%-8s fd %d -> %s, inode %ju on device %u:%u: %s\n", kind, fd, target,
-        (uintmax_t) its_inode, major(its_device), minor(its_device),
-        its_inode == inode && its_device == device ? "the eventfd's inode"
-        : its_device == device ? "an inode of its own"
-        : "an inode of its own, on another filesystem");
+        (uintmax_t) its_inode, major(its_device), minor(its_device), verdict);
 }
 
 /* Part 3: not every file that readlink calls "anon_inode:" shares that inode.

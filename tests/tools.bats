@@ -320,6 +320,12 @@ next_checkpoint_any() {
     command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
     paused_parent_and_child                # root's processes: nobody may not read them
     as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+    # A copy nobody can run, wherever the tree is (make check's copies are 0700).
+    local dir
+    dir=$(mktemp -d /tmp/efd-ls.XXXXXX)
+    chmod 755 "$dir"
+    cp "$EFD_LS" "$dir/efd-ls"
+    EFD_LS=$dir/efd-ls
     run --separate-stderr "${as_nobody[@]}" "$EFD_LS"
     assert_success
     run efd_ls_row "$PARENT" "$FD"
@@ -333,6 +339,7 @@ next_checkpoint_any() {
     run --separate-stderr "${as_nobody[@]}" "$EFD_LS" "$PARENT"
     assert_failure 1
     assert_equal "$stderr" "efd-ls: process $PARENT: permission denied"
+    rm -r "$dir"
     resume
     finish_lesson
     assert_success

@@ -321,12 +321,12 @@ next_checkpoint_any() {
     paused_parent_and_child                # root's processes: nobody may not read them
     as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
     # A copy nobody can run, wherever the tree is (make check's copies are 0700).
-    local dir
+    local dir efd_ls
     dir=$(mktemp -d /tmp/efd-ls.XXXXXX)
     chmod 755 "$dir"
-    cp "$EFD_LS" "$dir/efd-ls"
-    EFD_LS=$dir/efd-ls
-    run --separate-stderr "${as_nobody[@]}" "$EFD_LS"
+    efd_ls=$dir/efd-ls
+    cp "$EFD_LS" "$efd_ls"
+    run --separate-stderr "${as_nobody[@]}" "$efd_ls"
     assert_success
     run efd_ls_row "$PARENT" "$FD"
     assert_failure                         # not listed ...
@@ -336,7 +336,7 @@ next_checkpoint_any() {
     # ... but counted: the lesson's two processes and pid 1 at least
     [ "$denied" -ge 3 ] || fail "only $denied processes counted as unreadable"
     # a named process that may not be read is named
-    run --separate-stderr "${as_nobody[@]}" "$EFD_LS" "$PARENT"
+    run --separate-stderr "${as_nobody[@]}" "$efd_ls" "$PARENT"
     assert_failure 1
     assert_equal "$stderr" "efd-ls: process $PARENT: permission denied"
     rm -r "$dir"

@@ -53,13 +53,15 @@ bats_ok() {
 # Sets tap_passed, tap_failed, tap_skipped (a skipped test is not counted as
 # passed), tap_planned (the plans "1..N" added up) and tap_plans (how many
 # plans there were: one per run of bats). With bats --jobs the results come in
-# whatever order the files finished, so each test number of a file counts once.
+# whatever order the files finished, so each test number of one run of bats
+# counts once; a file may hold several runs (test-kernel's guest consoles),
+# each starting with its plan, and their numbers start again at 1.
 tap_count() {
     read -r tap_passed tap_failed tap_skipped tap_planned tap_plans < <(awk '
-        /^1\.\.[0-9]+$/ { planned += substr($0, 4); plans++ }
-        /^not ok [0-9]+/ { result[FILENAME, $3] = "failed"; next }
-        /^ok [0-9]+ .* # skip/ { result[FILENAME, $2] = "skipped"; next }
-        /^ok [0-9]+/ { result[FILENAME, $2] = "passed" }
+        /^1\.\.[0-9]+$/ { planned += substr($0, 4); plans++; run[FILENAME]++ }
+        /^not ok [0-9]+/ { result[FILENAME, run[FILENAME], $3] = "failed"; next }
+        /^ok [0-9]+ .* # skip/ { result[FILENAME, run[FILENAME], $2] = "skipped"; next }
+        /^ok [0-9]+/ { result[FILENAME, run[FILENAME], $2] = "passed" }
         END {
             for (k in result) count[result[k]]++
             printf "%d %d %d %d %d\n", count["passed"], count["failed"], count["skipped"], planned, plans

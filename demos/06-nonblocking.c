@@ -279,7 +279,11 @@ static void any_holder_drains(int efd, uint64_t value)
             ")\n", taken, taken);
         show_fdinfo(efd);
         checkpoint("drained-by-child", efd);
-        _exit(EXIT_SUCCESS);                    /* a child: see notify */
+        if (close(efd) == -1) {
+            warn("close");
+            _exit(EXIT_FAILURE);                /* a child: see notify */
+        }
+        _exit(EXIT_SUCCESS);
     }
     default:
         break;

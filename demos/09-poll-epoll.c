@@ -582,7 +582,11 @@ static int show_zero_write_wakes_all(void)
              * read sleeps until the next post. */
             uint64_t value = wait_for_notification(efd);
             say("read %" PRIu64 "\n", value);
-            _exit(EXIT_SUCCESS);        /* exiting closes the inherited descriptors */
+            if (close(epfd) == -1 || close(efd) == -1) {
+                warn("close");
+                _exit(EXIT_FAILURE);
+            }
+            _exit(EXIT_SUCCESS);
         default:
             break;
         }

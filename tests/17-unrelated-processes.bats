@@ -96,6 +96,22 @@ eventfds_of() {
     assert_line --regexp '^parent [0-9]+: read 0x5 \(5\) through my fd [0-9]+: what the child wrote$'
 }
 
+@test "pidfd_getfd is refused with EPERM when the child is not dumpable, as after a set-user-ID exec, and the lesson says so" {
+    kernel_at_least 5 6 || skip "pidfd_getfd needs Linux 5.6 (pidfd_open 5.3); this is $(uname -r)"
+    [ "$(id -u)" = 0 ] || skip "needs root, to start the lesson with real and effective uids that differ"
+    # A process whose real and effective uid differ when it execs (a
+    # set-user-ID program) is made non-dumpable, and so is its child after
+    # fork: only a process with CAP_SYS_PTRACE over it may take its
+    # descriptors. setpriv gives the lesson such uids, and no capabilities.
+    run_lesson /usr/bin/setpriv --ruid=65533 --euid=65534 --regid=65534 --clear-groups \
+        "$BUILD/17-unrelated-processes" 5
+    assert_success
+    assert_line --regexp '^parent [0-9]+: received child [0-9]+.s fd [0-9]+ as my fd [0-9]+$'
+    assert_line --regexp '^parent [0-9]+: pidfd_getfd\(\) refused \(Operation not permitted\): it needs ptrace-attach rights over the child'
+    refute_line --regexp 'took child [0-9]+.s fd'
+    assert_equal "$(grep -c 'exited with status 0$' <<<"$output")" 2
+}
+
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 17-unrelated-processes --bogus abc -1 0 18446744073709551615 "1 2"
 }

@@ -30,6 +30,13 @@
  *   kernel may post once for the whole batch. io_uring's count is a doorbell
  *   ("look at the ring"); the completion ring holds the number.
  *
+ *   And a kernel user holds the eventfd object by a reference of its own:
+ *   after the lesson closes its only descriptor for an eventfd registered
+ *   with an io_uring, the object, and its eventfd-id, live on. A new eventfd
+ *   does not get that id (ids go lowest free first, system-wide); once the
+ *   ring unregisters the eventfd, a new one gets it back. Another process
+ *   may take or free an id meanwhile: the lesson then says so and tries again.
+ *
  * How to run
  *   build/19-kernel-posts [--pause] [READS]
  *   READS: how many AIO reads, and io_uring no-ops, to submit: 1..64 (default 3)
@@ -46,6 +53,10 @@
  *   emptied     eventfd-count 0: the read returned 0xffffffffffffffff
  *   uring-posted  after READS io_uring no-ops: eventfd-count 1..READS (1 on
  *               Linux 6.18: one post for the batch), the ring holds READS
+ *   held        the registered eventfd's only descriptor is closed; fd is a
+ *               new eventfd whose eventfd-id differs: the old id is taken
+ *   released    after IORING_UNREGISTER_EVENTFD: fd is a new eventfd with
+ *               the old eventfd-id again
  *
  * Kernel: IOCB_FLAG_RESFD since Linux 2.6.22, with eventfd itself. fs/aio.c
  * adds 1 per completion on every version: eventfd_signal(ctx, 1) until 6.7,
@@ -54,6 +65,7 @@
  * without it) and room under the system-wide fs.aio-max-nr (EAGAIN).
  * io_uring needs Linux 5.1; where it is absent or forbidden (io_uring_setup
  * fails with ENOSYS or EPERM) the lesson says so and skips that part.
+ * eventfd-id needs Linux 5.2; without it the lesson skips the last part.
  */
 #include <err.h>
 #include <errno.h>
@@ -71,12 +83,15 @@
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "course.h"
 
 #define MAX_READS 64
 #define CHUNK 8                         /* bytes each AIO read takes */
+#define HOLD_ATTEMPTS 5                 /* tries at part 4 on a busy machine */
+#define RELEASE_WAIT_MS 2000            /* how long a freed id may take to come back */
 
 static const char usage[] =
     "[--pause] [READS]\n"
@@ -175,6 +190,14 @@ bool uring_open(struct uring *u, unsigned entries)
 void uring_register_eventfd(const struct uring *u, int efd)
 {
     if (syscall(SYS_io_uring_register, u->fd, IORING_REGISTER_EVENTFD, &efd, 1) == -1)
+        err(EXIT_FAILURE, "io_uring_register");
+}
+
+/* Asks the kernel to stop posting to the registered eventfd: the ring drops
+ * its reference (on recent kernels after an RCU grace period). */
+void uring_unregister_eventfd(const struct uring *u)
+{
+    if (syscall(SYS_io_uring_register, u->fd, IORING_UNREGISTER_EVENTFD, NULL, 0) == -1)
         err(EXIT_FAILURE, "io_uring_register");
 }
 
@@ -391,6 +414,129 @@ static void show_io_uring(int efd, uint64_t reads)
     uring_close(&ring);
 }
 
+/* The eventfd-id of our descriptor 'fd' as a number; false where the kernel
+ * shows none (before Linux 5.2). */
+static bool id_of(int fd, uint64_t *id)
+{
+    char text[32];
+    if (!fdinfo_field(getpid(), fd, "eventfd-id", text, sizeof text))
+        return false;
+    *id = (uint64_t) strtoull(text, NULL, 10);
+    return true;
+}
+
+static int new_eventfd(void)
+{
+    int efd = eventfd(0, EFD_CLOEXEC);
+    if (efd == -1)
+        err(EXIT_FAILURE, "eventfd");
+    return efd;
+}
+
+/* Waits, up to RELEASE_WAIT_MS, until a new eventfd gets eventfd-id 'held':
+ * the id is free again. Returns that eventfd, or -1 when another process
+ * took the id first (a new eventfd got a higher id to the end, or a lower
+ * one: a lower id was freed meanwhile, and the next tries go below ours). */
+static int wait_for_id(uint64_t held)
+{
+    const struct timespec tick = { 0, 1000000 };       /* 1 ms between tries */
+    for (int waited_ms = 0; waited_ms < RELEASE_WAIT_MS; waited_ms++) {
+        int probe = new_eventfd();
+        uint64_t id = 0;
+        if (!id_of(probe, &id))
+            errx(EXIT_FAILURE, "no eventfd-id in fdinfo");
+        if (id == held)
+            return probe;
+        if (close(probe) == -1)
+            err(EXIT_FAILURE, "close");
+        if (nanosleep(&tick, NULL) == -1 && errno != EINTR)
+            err(EXIT_FAILURE, "nanosleep");
+    }
+    return -1;
+}
+
+/* Part 4: a kernel user holds its own reference. One try: true when it
+ * showed the id held while registered and free once unregistered; false
+ * when another process took or freed an id meanwhile. */
+static bool show_kernel_reference_once(struct uring *ring, uint64_t *held)
+{
+    int efd = new_eventfd();
+    if (!id_of(efd, held))
+        errx(EXIT_FAILURE, "no eventfd-id in fdinfo");
+    uring_register_eventfd(ring, efd);
+    if (close(efd) == -1)
+        err(EXIT_FAILURE, "close");
+    say("registered an eventfd with eventfd-id %" PRIu64 " with a ring, then closed my only "
+        "descriptor for it\n", *held);
+    int probe = new_eventfd();
+    uint64_t id = 0;
+    if (!id_of(probe, &id))
+        errx(EXIT_FAILURE, "no eventfd-id in fdinfo");
+    if (id == *held) {
+        say("a new eventfd got eventfd-id %" PRIu64 ": here the ring's registration did not keep "
+            "the id\n", id);
+        show_fdinfo(probe);
+        checkpoint("held", probe);
+        uring_unregister_eventfd(ring);
+        if (close(probe) == -1)
+            err(EXIT_FAILURE, "close");
+        return true;
+    }
+    say("a new eventfd got eventfd-id %" PRIu64 ", not %" PRIu64 ": %s\n", id, *held,
+        id > *held ? "that id is still taken" : "another process freed a lower id meanwhile");
+    show_fdinfo(probe);
+    if (id > *held)
+        checkpoint("held", probe);
+    uring_unregister_eventfd(ring);
+    if (close(probe) == -1)
+        err(EXIT_FAILURE, "close");
+    if (id < *held)
+        return false;
+    say("unregistered the eventfd from the ring (IORING_UNREGISTER_EVENTFD): the ring "
+        "drops its reference, the last one\n");
+    int again = wait_for_id(*held);
+    if (again == -1) {
+        say("eventfd-id %" PRIu64 " did not come back within %d ms: another process took it\n",
+            *held, RELEASE_WAIT_MS);
+        return false;
+    }
+    say("a new eventfd got eventfd-id %" PRIu64 " again: the ring's reference had kept the object "
+        "and its id after my close\n", *held);
+    show_fdinfo(again);
+    checkpoint("released", again);
+    if (close(again) == -1)
+        err(EXIT_FAILURE, "close");
+    return true;
+}
+
+static void show_kernel_reference(void)
+{
+    int probe = new_eventfd();
+    uint64_t held;
+    bool have_ids = id_of(probe, &held);
+    if (close(probe) == -1)
+        err(EXIT_FAILURE, "close");
+    if (!have_ids) {
+        say("this kernel shows no eventfd-id (it needs Linux 5.2): no part 4\n");
+        return;
+    }
+    struct uring ring;
+    if (!uring_open(&ring, 1)) {
+        say("io_uring_setup failed with %s: no part 4\n", strerror(errno));
+        return;
+    }
+    for (int attempt = 1; attempt <= HOLD_ATTEMPTS; attempt++) {
+        if (show_kernel_reference_once(&ring, &held))
+            break;
+        if (attempt == HOLD_ATTEMPTS)
+            say("gave up after %d attempts: other processes create and close eventfds "
+                "all the time here\n", HOLD_ATTEMPTS);
+        else
+            say("ids are system-wide and go lowest free first: trying again\n");
+    }
+    uring_close(&ring);
+}
+
 int main(int argc, char *argv[])
 {
     int first_operand = course_options(argc, argv, usage, NULL, NULL);
@@ -426,6 +572,7 @@ int main(int argc, char *argv[])
         err(EXIT_FAILURE, "io_destroy");
 
     show_io_uring(efd, reads);
+    show_kernel_reference();
 
     if (close(data[0]) == -1 || close(data[1]) == -1)
         err(EXIT_FAILURE, "close pipe");

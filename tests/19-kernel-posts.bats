@@ -48,7 +48,7 @@ next_uring_checkpoint() {
 # Goes through the checkpoints before NAME and stops at NAME.
 skip_to() {
     local name
-    for name in created submitted filled overflowed saturated emptied uring-posted; do
+    for name in created submitted filled overflowed saturated emptied uring-posted held released; do
         next_checkpoint "$name"
         [ "$name" = "$1" ] && return 0
         resume
@@ -192,6 +192,66 @@ skip_to() {
     assert_success
     assert_line --regexp '^parent [0-9]+: submitted 5 io_uring no-ops with one io_uring_enter; the completion ring holds 5$'
     assert_line --regexp "^parent [0-9]+: read 0x$posts \\($posts\\) from the eventfd, then took 5 completions from the ring$"
+}
+
+# Reads the lesson's output up to its next checkpoint, whichever it is: sets
+# CP_NAME, CP_PID and CP_FD; returns 1 at the end of the output.
+next_any_checkpoint() {
+    while read_line; do
+        if [[ $LINE =~ ^checkpoint\ ([^ ]+)\ pid=([0-9]+)\ fd=([0-9]+)$ ]]; then
+            CP_NAME=${BASH_REMATCH[1]} CP_PID=${BASH_REMATCH[2]} CP_FD=${BASH_REMATCH[3]}
+            return 0
+        fi
+        OUT_LINES+=("$LINE")
+    done
+    return 1
+}
+
+@test "a registered io_uring keeps the eventfd and its eventfd-id after the last close; unregistering frees the id (Linux 5.2+)" {
+    require_aio
+    kernel_at_least 5 2 || skip "eventfd-id needs Linux 5.2; this is $(uname -r)"
+    start_paused 19-kernel-posts 1
+    skip_to emptied
+    resume
+    if ! next_uring_checkpoint; then
+        finish_lesson
+        skip "io_uring is not available here: ${lines[-1]#parent * }"
+    fi
+    resume
+    # On a busy machine another process may take or free an id meanwhile:
+    # the lesson then tries again, so "held" may come more than once.
+    released=
+    while next_any_checkpoint; do
+        held=
+        for ((i = ${#OUT_LINES[@]} - 1; i >= 0; i--)); do
+            if [[ ${OUT_LINES[i]} =~ registered\ an\ eventfd\ with\ eventfd-id\ ([0-9]+) ]]; then
+                held=${BASH_REMATCH[1]}
+                break
+            fi
+        done
+        [ -n "$held" ] || fail "no 'registered an eventfd with eventfd-id N' line before '$CP_NAME'"
+        read_fdinfo "$CP_PID" "$CP_FD" eventfd-id
+        case $CP_NAME in
+        held)
+            [ "$FDINFO" != "$held" ] || fail "the new eventfd got the registered one's id $held"
+            for file in /proc/"$CP_PID"/fdinfo/*; do
+                read_fdinfo "$CP_PID" "${file##*/}" eventfd-id || continue
+                [ "$FDINFO" != "$held" ] ||
+                    fail "the lesson still holds a descriptor with eventfd-id $held: ${file##*/}"
+            done
+            ;;
+        released)
+            assert_equal "$FDINFO" "$held"
+            released=yes
+            ;;
+        *) fail "unexpected checkpoint '$CP_NAME'" ;;
+        esac
+        resume
+    done
+    finish_lesson
+    assert_success
+    [ -n "$released" ] || fail "the id never came back: ${lines[*]}"
+    assert_line --regexp '^parent [0-9]+: a new eventfd got eventfd-id [0-9]+ again: the ring.s reference had kept the object and its id after my close$'
 }
 
 @test "bad input is refused with the usage and exit status 2" {

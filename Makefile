@@ -42,7 +42,7 @@ test:
 	scripts/prove/run-tests
 
 # The whole test suite, as CI runs it: `make test`, `scripts/prove/check --fast` and
-# `make test-kernel` on 6.1 and on 5.10 (KERNEL=bullseye), with one total line at the end.
+# `make test-kernel KERNEL=bullseye` (Linux 5.10), with one total line at the end.
 test-all: all
 	scripts/prove/test-all
 

@@ -53,6 +53,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -323,6 +324,21 @@ static pid_t reap_one(pid_t *pids, size_t count, bool *ok)
     return pid;
 }
 
+/* A part of the lesson failed: says what failed ('format', as warn() does;
+ * NULL when the failing function has said it), ends the children that live
+ * (end_children, above) and returns false, so that main exits 1. */
+static bool give_up(pid_t *pids, size_t count, const char *format, ...)
+{
+    if (format != NULL) {
+        va_list args;
+        va_start(args, format);
+        vwarn(format, args);
+        va_end(args);
+    }
+    end_children(pids, count);
+    return false;
+}
+
 /* --- part 1: one write wakes every reader; one takes the count ------------ */
 
 static bool one_write_wakes_all(size_t k)
@@ -336,21 +352,16 @@ static bool one_write_wakes_all(size_t k)
     show_fdinfo(efd);
     for (size_t i = 0; i < k; i++) {
         pids[i] = fork();
-        if (pids[i] == -1) {
-            warn("fork");
-            end_children(pids, k);
-            return false;
-        }
+        if (pids[i] == -1)
+            return give_up(pids, k, "fork");
         if (pids[i] == 0) {
             uint64_t value = wait_for_notification(efd);
             say("read %" PRIu64 "\n", value);
             leave(EXIT_SUCCESS, efd, -1);
         }
     }
-    if (!all_asleep(pids, k, SYS_read, efd)) {
-        end_children(pids, k);
-        return false;
-    }
+    if (!all_asleep(pids, k, SYS_read, efd))
+        return give_up(pids, k, NULL);
     for (size_t i = 0; i < k; i++)
         before[i] = sleeps(pids[i]);
     say("all %zu readers are asleep in read() on fd %d\n", k, efd);
@@ -358,25 +369,18 @@ static bool one_write_wakes_all(size_t k)
     checkpoint("all-asleep", efd);
 
     say("writing 1, once\n");
-    if (!notify(efd, 1)) {
-        warn("write");
-        end_children(pids, k);
-        return false;
-    }
+    if (!notify(efd, 1))
+        return give_up(pids, k, "write");
     bool ok = true;
     pid_t taker = reap_one(pids, k, &ok);
-    if (taker == -1) {
-        end_children(pids, k);
-        return false;
-    }
+    if (taker == -1)
+        return give_up(pids, k, NULL);
     for (size_t i = 0; i < k; i++) {
         if (pids[i] == 0)
             continue;
-        if (!woke_and_slept_again(pids[i], before[i], SYS_read, efd)) {
-            warn("waiting for child %ld to wake and sleep again", (long) pids[i]);
-            end_children(pids, k);
-            return false;
-        }
+        if (!woke_and_slept_again(pids[i], before[i], SYS_read, efd))
+            return give_up(pids, k, "waiting for child %ld to wake and sleep again",
+                           (long) pids[i]);
         say("child %ld woke too (voluntary_ctxt_switches %" PRIu64 " -> %" PRIu64
             "), found the count 0 and sleeps in read() again\n",
             (long) pids[i], before[i], sleeps(pids[i]));
@@ -388,15 +392,10 @@ static bool one_write_wakes_all(size_t k)
 
     /* Each further write wakes all the readers left; one of them takes it. */
     for (size_t left = k - 1; left > 0; left--) {
-        if (!notify(efd, 1)) {
-            warn("write");
-            end_children(pids, k);
-            return false;
-        }
-        if (reap_one(pids, k, &ok) == -1) {
-            end_children(pids, k);
-            return false;
-        }
+        if (!notify(efd, 1))
+            return give_up(pids, k, "write");
+        if (reap_one(pids, k, &ok) == -1)
+            return give_up(pids, k, NULL);
     }
     if (close(efd) == -1)
         err(EXIT_FAILURE, "close");
@@ -414,38 +413,28 @@ static bool posts_feed_readers(size_t k)
     say("part 2: created semaphore eventfd fd %d; forking %zu readers\n", sem, k);
     for (size_t i = 0; i < k; i++) {
         pids[i] = fork();
-        if (pids[i] == -1) {
-            warn("fork");
-            end_children(pids, k);
-            return false;
-        }
+        if (pids[i] == -1)
+            return give_up(pids, k, "fork");
         if (pids[i] == 0) {
             uint64_t token = wait_for_notification(sem);
             say("took a token (read returned %" PRIu64 ")\n", token);
             leave(token == 1 ? EXIT_SUCCESS : EXIT_FAILURE, sem, -1);
         }
     }
-    if (!all_asleep(pids, k, SYS_read, sem)) {
-        end_children(pids, k);
-        return false;
-    }
+    if (!all_asleep(pids, k, SYS_read, sem))
+        return give_up(pids, k, NULL);
     say("all %zu readers are asleep in read() on fd %d\n", k, sem);
     show_fdinfo(sem);
     checkpoint("tokens-awaited", sem);
 
     say("posting 1, %zu times\n", k);
     for (size_t i = 0; i < k; i++)
-        if (!notify(sem, 1)) {
-            warn("write");
-            end_children(pids, k);
-            return false;
-        }
+        if (!notify(sem, 1))
+            return give_up(pids, k, "write");
     bool ok = true;
     for (size_t i = 0; i < k; i++)
-        if (reap_one(pids, k, &ok) == -1) {
-            end_children(pids, k);
-            return false;
-        }
+        if (reap_one(pids, k, &ok) == -1)
+            return give_up(pids, k, NULL);
     say("%zu posts fed %zu readers, one token each\n", k, k);
     show_fdinfo(sem);
     checkpoint("all-fed", sem);
@@ -468,17 +457,12 @@ static bool exclusive_waiters(size_t k)
     for (size_t i = 0; i < k; i++) {
         /* The instance is made here, so that the parent knows its number. */
         int epfd = watch_exclusively(efd);
-        if (epfd == -1) {
-            end_children(pids, k);
-            return false;
-        }
+        if (epfd == -1)
+            return give_up(pids, k, NULL);
         epfds[i] = epfd;
         pids[i] = fork();
-        if (pids[i] == -1) {
-            warn("fork");
-            end_children(pids, k);
-            return false;
-        }
+        if (pids[i] == -1)
+            return give_up(pids, k, "fork");
         if (pids[i] == 0) {
             say("waiting in epoll_wait() on epoll fd %d (EPOLLIN|EPOLLEXCLUSIVE on fd %d)\n",
                 epfd, efd);
@@ -486,18 +470,12 @@ static bool exclusive_waiters(size_t k)
             say("epoll_wait() woke me; read %" PRIu64 "\n", value);
             leave(EXIT_SUCCESS, epfd, efd);
         }
-        if (close(epfd) == -1) {        /* the child holds it; later children must not */
-            warn("close");
-            end_children(pids, k);
-            return false;
-        }
+        if (close(epfd) == -1)          /* the child holds it; later children must not */
+            return give_up(pids, k, "close");
     }
     for (size_t i = 0; i < k; i++)
-        if (!wait_until_blocked(pids[i], EPOLL_WAIT_NR, epfds[i], TIMEOUT_MS)) {
-            warn("waiting for child %ld to sleep in epoll_wait", (long) pids[i]);
-            end_children(pids, k);
-            return false;
-        }
+        if (!wait_until_blocked(pids[i], EPOLL_WAIT_NR, epfds[i], TIMEOUT_MS))
+            return give_up(pids, k, "waiting for child %ld to sleep in epoll_wait", (long) pids[i]);
     say("all %zu children are asleep in epoll_wait()\n", k);
     show_fdinfo(efd);
     checkpoint("exclusive-waiting", efd);
@@ -506,27 +484,20 @@ static bool exclusive_waiters(size_t k)
     for (size_t post = 1; post <= k; post++) {
         for (size_t i = 0; i < k; i++)
             before[i] = pids[i] > 0 ? sleeps(pids[i]) : 0;
-        if (!notify(efd, 1)) {
-            warn("write");
-            end_children(pids, k);
-            return false;
-        }
+        if (!notify(efd, 1))
+            return give_up(pids, k, "write");
         pid_t woken = reap_one(pids, k, &ok);
-        if (woken == -1) {
-            end_children(pids, k);
-            return false;
-        }
+        if (woken == -1)
+            return give_up(pids, k, NULL);
         /* The post's wake-ups were made inside write(): a child woken by it
          * would be running or would have slept once more by now. */
         size_t slept_on = 0;
         for (size_t i = 0; i < k; i++) {
             if (pids[i] == 0)
                 continue;
-            if (!wait_until_blocked(pids[i], EPOLL_WAIT_NR, epfds[i], TIMEOUT_MS)) {
-                warn("waiting for child %ld to sleep in epoll_wait", (long) pids[i]);
-                end_children(pids, k);
-                return false;
-            }
+            if (!wait_until_blocked(pids[i], EPOLL_WAIT_NR, epfds[i], TIMEOUT_MS))
+                return give_up(pids, k, "waiting for child %ld to sleep in epoll_wait",
+                               (long) pids[i]);
             if (sleeps(pids[i]) == before[i])
                 slept_on++;
         }
@@ -565,11 +536,8 @@ static bool nothing_lost(size_t k, size_t w, uint64_t p)
         efd, k, w, p);
     for (size_t i = 0; i < k + w; i++) {
         pids[i] = fork();
-        if (pids[i] == -1) {
-            warn("fork");
-            end_children(pids, k + w);
-            return false;
-        }
+        if (pids[i] == -1)
+            return give_up(pids, k + w, "fork");
         if (i < k && pids[i] == 0) {
             uint64_t reads;
             uint64_t sum = read_until_stopped(efd, stop, &reads);
@@ -587,27 +555,18 @@ static bool nothing_lost(size_t k, size_t w, uint64_t p)
     bool ok = true;
     for (size_t i = k; i < k + w; i++) {
         int status;
-        if (wait_for_child(pids[i], &status) == -1) {
-            warn("waitpid");
-            end_children(pids, k + w);
-            return false;
-        }
+        if (wait_for_child(pids[i], &status) == -1)
+            return give_up(pids, k + w, "waitpid");
         pids[i] = 0;
         ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     }
     say("every writer has finished; posting to the stop eventfd fd %d\n", stop);
-    if (!notify(stop, 1)) {
-        warn("write");
-        end_children(pids, k + w);
-        return false;
-    }
+    if (!notify(stop, 1))
+        return give_up(pids, k + w, "write");
     for (size_t i = 0; i < k; i++) {
         int status;
-        if (wait_for_child(pids[i], &status) == -1) {
-            warn("waitpid");
-            end_children(pids, k + w);
-            return false;
-        }
+        if (wait_for_child(pids[i], &status) == -1)
+            return give_up(pids, k + w, "waitpid");
         pids[i] = 0;
         ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     }

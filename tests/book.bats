@@ -59,13 +59,14 @@ read_tests() {
 }
 
 # Prints "FILE<TAB>NAME" for each test the book cites under "Proved by
-# `tests/FILE`:" that does not exist in that file.
+# `tests/FILE`:" (in the Russian book "Доказано тестами из `tests/FILE`:"; the
+# path may be a link) that does not exist in that file.
 missing_tests() {
     local book=$1 line file='' name
     read_tests
     while IFS= read -r line; do
-        if [[ $line =~ \*\*Proved\ by\*\*\ \`(tests/[^\`]+\.bats)\` ]]; then
-            file=${BASH_REMATCH[1]}
+        if [[ $line =~ \*\*(Proved\ by|Доказано\ тестами)\*\*(\ из)?\ \[?\`(tests/[^\`]+\.bats)\` ]]; then
+            file=${BASH_REMATCH[3]}
         elif [ -n "$file" ] && [[ $line =~ ^-\ \"([^\"]+)\" ]]; then
             name=${BASH_REMATCH[1]}
             [ -n "${TESTS[$file$'\t'$name]:-}" ] || printf '%s\t%s\n' "$file" "$name"
@@ -89,6 +90,14 @@ missing_tests() {
     assert_output ""
 }
 
+@test "every test that NOTES.ru.md cites as proof exists under that name" {
+    run missing_tests "$TOP/NOTES.ru.md"
+    assert_success
+    assert_output ""
+    count=$(grep -c '^\*\*Доказано тестами' "$TOP/NOTES.ru.md")
+    [ "$count" -ge 21 ] || fail "NOTES.ru.md cites the tests of only $count lessons"
+}
+
 @test "a snippet that no longer matches its source is caught" {
     # shellcheck disable=SC2016  # the backticks are Markdown, printed as they are
     printf '<!-- snippet: demos/01-first-eventfd.c -->\n```c\n    int efd = eventfd(1, 0);\n```\n' \
@@ -108,6 +117,10 @@ missing_tests() {
     printf '**Proved by** `tests/01-first-eventfd.bats`:\n- "no such test"\n' >"$BATS_TEST_TMPDIR/book.md"
     run missing_tests "$BATS_TEST_TMPDIR/book.md"
     assert_output --partial "no such test"
+    # shellcheck disable=SC2016
+    printf '**Доказано тестами** из [`tests/01-first-eventfd.bats`](tests/01-first-eventfd.bats):\n- "no such test either" — такого теста нет\n' >"$BATS_TEST_TMPDIR/book.md"
+    run missing_tests "$BATS_TEST_TMPDIR/book.md"
+    assert_output --partial "no such test either"
 }
 
 # Prints each 'NN: "test name"' cited in the myths table whose test does not
@@ -115,7 +128,7 @@ missing_tests() {
 missing_myth_tests() {
     local cite key name files
     read_tests
-    sed -n '/^## Myths and facts/,/^## /p' "$1" | grep -oE '(^|[|;] )[0-9a-z]+: "[^"]+"' |
+    sed -nE '/^## (Myths and facts|Мифы и факты)/,/^## /p' "$1" | grep -oE '(^|[|;] )[0-9a-z]+: "[^"]+"' |
         sed -E 's/^[|;] //' | while IFS= read -r cite; do
             key=${cite%%:*}
             name=${cite#*: \"}
@@ -123,6 +136,12 @@ missing_myth_tests() {
             files=("$TOP"/tests/"$key"*.bats)
             [ -n "${TESTS[tests/${files[0]##*/}$'\t'$name]:-}" ] || printf '%s\n' "$cite"
         done
+}
+
+@test "every myth in NOTES.ru.md names a test that exists" {
+    run missing_myth_tests "$TOP/NOTES.ru.md"
+    assert_success
+    assert_output ""
 }
 
 @test "every myth in NOTES.md names a test that exists" {

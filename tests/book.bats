@@ -59,13 +59,14 @@ read_tests() {
 }
 
 # Prints "FILE<TAB>NAME" for each test the book cites under "Proved by
-# `tests/FILE`:" that does not exist in that file.
+# `tests/FILE`:" (in the Russian book "Доказано тестами из `tests/FILE`:"; the
+# path may be a link) that does not exist in that file.
 missing_tests() {
     local book=$1 line file='' name
     read_tests
     while IFS= read -r line; do
-        if [[ $line =~ \*\*Proved\ by\*\*\ \`(tests/[^\`]+\.bats)\` ]]; then
-            file=${BASH_REMATCH[1]}
+        if [[ $line =~ \*\*(Proved\ by|Доказано\ тестами)\*\*(\ из)?\ \[?\`(tests/[^\`]+\.bats)\` ]]; then
+            file=${BASH_REMATCH[3]}
         elif [ -n "$file" ] && [[ $line =~ ^-\ \"([^\"]+)\" ]]; then
             name=${BASH_REMATCH[1]}
             [ -n "${TESTS[$file$'\t'$name]:-}" ] || printf '%s\t%s\n' "$file" "$name"
@@ -89,6 +90,14 @@ missing_tests() {
     assert_output ""
 }
 
+@test "every test that NOTES.ru.md cites as proof exists under that name" {
+    run missing_tests "$TOP/NOTES.ru.md"
+    assert_success
+    assert_output ""
+    count=$(grep -c '^\*\*Доказано тестами' "$TOP/NOTES.ru.md")
+    [ "$count" -ge 21 ] || fail "NOTES.ru.md cites the tests of only $count lessons"
+}
+
 @test "a snippet that no longer matches its source is caught" {
     # shellcheck disable=SC2016  # the backticks are Markdown, printed as they are
     printf '<!-- snippet: demos/01-first-eventfd.c -->\n```c\n    int efd = eventfd(1, 0);\n```\n' \
@@ -108,6 +117,10 @@ missing_tests() {
     printf '**Proved by** `tests/01-first-eventfd.bats`:\n- "no such test"\n' >"$BATS_TEST_TMPDIR/book.md"
     run missing_tests "$BATS_TEST_TMPDIR/book.md"
     assert_output --partial "no such test"
+    # shellcheck disable=SC2016
+    printf '**Доказано тестами** из [`tests/01-first-eventfd.bats`](tests/01-first-eventfd.bats):\n- "no such test either" — такого теста нет\n' >"$BATS_TEST_TMPDIR/book.md"
+    run missing_tests "$BATS_TEST_TMPDIR/book.md"
+    assert_output --partial "no such test either"
 }
 
 # Prints each 'NN: "test name"' cited in the myths table whose test does not
@@ -115,7 +128,7 @@ missing_tests() {
 missing_myth_tests() {
     local cite key name files
     read_tests
-    sed -n '/^## Myths and facts/,/^## /p' "$1" | grep -oE '(^|[|;] )[0-9a-z]+: "[^"]+"' |
+    sed -nE '/^## (Myths and facts|Мифы и факты)/,/^## /p' "$1" | grep -oE '(^|[|;] )[0-9a-z]+: "[^"]+"' |
         sed -E 's/^[|;] //' | while IFS= read -r cite; do
             key=${cite%%:*}
             name=${cite#*: \"}
@@ -123,6 +136,12 @@ missing_myth_tests() {
             files=("$TOP"/tests/"$key"*.bats)
             [ -n "${TESTS[tests/${files[0]##*/}$'\t'$name]:-}" ] || printf '%s\n' "$cite"
         done
+}
+
+@test "every myth in NOTES.ru.md names a test that exists" {
+    run missing_myth_tests "$TOP/NOTES.ru.md"
+    assert_success
+    assert_output ""
 }
 
 @test "every myth in NOTES.md names a test that exists" {
@@ -135,9 +154,25 @@ missing_myth_tests() {
 
 # The fenced blocks of a book (snippets, output, diagrams), each with the
 # snippet marker before it, in order: the Russian book must carry them unchanged.
+# A ```mermaid block is reduced to its shape, so that the Russian book may
+# translate a diagram's words but not change what it draws: its participants
+# in order (their ids, not their labels), each message as FROM->>TO with its
+# arrow, each Note by its place ("Note over K"), each loop/alt/else/opt by its
+# keyword. Every other block (code, output) is compared line for line.
 fenced_blocks() {
-    awk '/^<!-- snippet: / { print; next }
-         /^```/ { inside = !inside; print; next }
+    awk 'function shape(s) {
+             sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s)
+             if (s ~ /^(participant|actor)[ \t]/) { sub(/[ \t]+as[ \t].*$/, "", s); return s }
+             if (s ~ /^Note[ \t]/) { sub(/[ \t]*:.*$/, "", s); return s }
+             if (s ~ /^(loop|alt|else|opt|par|and|critical|break|rect)([ \t]|$)/) { sub(/[ \t].*$/, "", s); return s }
+             if (s ~ /^[A-Za-z0-9_]+[ \t]*--?(>>|>|x|\))[-+]?[ \t]*[A-Za-z0-9_]+[ \t]*:/) {
+                 sub(/[ \t]*:.*$/, "", s); gsub(/[ \t]/, "", s); return s
+             }
+             return s
+         }
+         /^<!-- snippet: / { print; next }
+         /^```/ { inside = !inside; mermaid = inside && /^```mermaid/; print; next }
+         inside && mermaid { print shape($0); next }
          inside { print }' "$1"
 }
 
@@ -148,9 +183,33 @@ fenced_blocks() {
         "$(sed -nE 's/^## ([0-9][0-9]-[a-z0-9-]+) .*/\1/p' "$TOP/NOTES.md")"
 }
 
-@test "NOTES.ru.md carries every snippet, output and diagram of NOTES.md unchanged" {
+@test "NOTES.ru.md carries every snippet and output of NOTES.md unchanged, and every diagram's shape" {
     run diff <(fenced_blocks "$TOP/NOTES.md") <(fenced_blocks "$TOP/NOTES.ru.md")
     assert_success
+}
+
+@test "the book comparison lets a diagram's words change but catches a turned arrow or a changed line of code" {
+    book=$BATS_TEST_TMPDIR/book.md
+    # shellcheck disable=SC2016  # the backticks are Markdown, printed as they are
+    printf '```mermaid\nsequenceDiagram\n    participant P as process\n    participant K as kernel counter\n    P->>K: write 1\n    Note over K: count 1\n    K-->>P: read: 1\n```\n\n```c\nint x = 1;\n```\n' >"$book"
+    # The same diagram in other words, with other labels: the same shape.
+    # shellcheck disable=SC2016
+    printf '```mermaid\nsequenceDiagram\n    participant P as процесс\n    participant K as счётчик ядра\n    P->>K: запись 1\n    Note over K: счётчик 1\n    K-->>P: чтение: 1\n```\n\n```c\nint x = 1;\n```\n' >"$book.words"
+    run diff <(fenced_blocks "$book") <(fenced_blocks "$book.words")
+    assert_success
+    # One arrow turned the other way, a participant swapped, a Note moved, a line of code changed: each is caught.
+    sed 's/K-->>P: read/P-->>K: read/' "$book" >"$book.arrow"
+    sed 's/participant K as kernel counter/participant C as kernel counter/' "$book" >"$book.participant"
+    sed 's/Note over K/Note over P/' "$book" >"$book.note"
+    sed 's/int x = 1;/int x = 2;/' "$book" >"$book.code"
+    for changed in arrow participant note code; do
+        run diff <(fenced_blocks "$book") <(fenced_blocks "$book.$changed")
+        assert_failure
+    done
+    # And on the real books: a copy of NOTES.ru.md with one arrow of its first diagram turned.
+    awk '!done && /^    P->>K: / { sub(/P->>K/, "K->>P"); done = 1 } { print }' "$TOP/NOTES.ru.md" >"$book.ru"
+    run diff <(fenced_blocks "$TOP/NOTES.md") <(fenced_blocks "$book.ru")
+    assert_failure
 }
 
 @test "every C block of both books compiles on its own with gcc and clang, libc alone" {

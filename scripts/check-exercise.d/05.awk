@@ -1,9 +1,8 @@
 # 05-epoll-children: K children each write their pid to an eventfd of their
 # own; the parent prints "parent PID: heard CPID" exactly once per child.
-BEGIN { hang_lesson = "09-poll-epoll" }
+BEGIN { hang_lesson = "09-poll-epoll"; eagain_limit = 2 * args + 2 }
 function check_exercise(    k, m, n, i, v, heard, c) {
     k = args + 0
-    eagain_limit = 2 * k + 2
     n = lines_matching("^parent [0-9]+: heard [0-9]+$", m)
     for (i = 1; i <= n; i++) {
         v = m[i, 4]

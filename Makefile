@@ -11,7 +11,7 @@ LESSONS := $(patsubst demos/%.c,$(BUILD)/%,$(sort $(wildcard demos/[0-9][0-9]-*.
 HELPERS := $(patsubst demos/helpers/%.c,$(BUILD)/helpers/%,$(wildcard demos/helpers/*.c))
 COMMON  := $(BUILD)/course.o
 
-.PHONY: all clean test test-all tour bench bench-suite check test-kernel
+.PHONY: all clean test test-all tour bench bench-suite check test-kernel exercise
 all: $(LESSONS) $(HELPERS)
 
 $(BUILD) $(BUILD)/helpers:
@@ -45,6 +45,19 @@ test:
 # `make test-kernel KERNEL=bullseye` (Linux 5.10), with one total line at the end.
 test-all: all
 	scripts/prove/test-all
+
+# Homework: `make exercise 3` checks exercises/03-*/starter.c by watching it
+# run; `make exercise 3 FILE=my.c` checks your own file, RUNS=N runs it N
+# times (scripts/check-exercise; N=3 works too). The number after "exercise"
+# is a goal of its own to make, so it is made a rule that does nothing.
+ifeq ($(firstword $(MAKECMDGOALS)),exercise)
+EXERCISE := $(word 2,$(MAKECMDGOALS))
+ifneq ($(EXERCISE),)
+$(eval $(EXERCISE):;@:)
+endif
+endif
+exercise:
+	@scripts/check-exercise $(if $(RUNS),--runs $(RUNS)) $(or $(EXERCISE),$(N)) $(FILE)
 
 # Figures, never pass/fail: what a wake-up costs (bench/run-wakeup-cost).
 bench: all

@@ -74,7 +74,7 @@ function tl(ts, pid, text) { TL[++nlines] = sprintf("%9.3f  @%d@  %s", (ts - t0)
 function tlx(text) { TL[++nlines] = text }
 function mm(text) { MM[++nmm] = text }
 function od(o, fd) { return "obj=" o " fd=" fd }
-function oname(o) { return (o in objid) ? o " (eventfd-id " objid[o] ")" : o }
+function oname(o) { return (objid[o] != "") ? o " (eventfd-id " objid[o] ")" : o }
 
 # fdinfo field KEY of PID's descriptor FD ("" when unreadable or absent).
 function fdinfo(pid, fd, key,    f, line, val) {
@@ -123,6 +123,11 @@ function dropfd(pid, fd, ts,    T, o) {
     gone[o] = 1
     if (objid[o] != "" && byid[objid[o]] == o) delete byid[objid[o]]
     return "yes"
+}
+# An id missed at creation (the reader was late), read at the object's next call.
+function lazy_id(pid, fd, o,    id) {
+    idtried[o] = 1; id = fdinfo(pid, fd, "eventfd-id")
+    if (id != "") { objid[o] = id; byid[id] = o }
 }
 function newobj(id) {
     o = "E" (++nobj)
@@ -280,6 +285,7 @@ function call(pid, ts, t_start, text,    name, p, args, ret, rv, err, n, A, fd, 
         }
         return
     }
+    if (objid[o] == "" && !(o in idtried)) lazy_id(pid, fd, o)
     if (name == "read" || name == "write") { do_rw(pid, ts, t_start, name, o, fd, A[2], A[3] + 0, rv, err); return }
     if (name == "close") { if (err == "") do_close(pid, ts, fd); return }
     if (name == "dup") { if (err == "") do_dup(pid, ts, o, fd, rv + 0, 0); return }
@@ -305,12 +311,12 @@ function do_create(pid, ts, init, flags, rv, err,    fd, id, o, cnt) {
     if (id != "" && id in byid && byid[id] != o) delete byid[id]
     byid[id] = o
     flags = flags; gsub(/ /, "", flags)
-    objflags[o] = flags; objinit[o] = init + 0
+    objflags[o] = flags; objinit[o] = init
     cntH[o] = 0; cntL[o] = init + 0; maxL[o] = cntL[o]
     sem[o] = flags ~ /EFD_SEMAPHORE/; nb[o] = flags ~ /EFD_NONBLOCK/
     creator[o] = pid
     addfd(pid, fd, o, flags ~ /EFD_CLOEXEC/)
-    ev(ts, pid, "create " od(o, fd) " initval=" (init + 0) " flags=" flags (id != "" ? " id=" id : ""))
+    ev(ts, pid, "create " od(o, fd) " initval=" init " flags=" flags (id != "" ? " id=" id : ""))
     tl(ts, pid, oname(o) " created as fd " fd ": eventfd(" init ", " flags "), count " init)
     mm(sprintf("@%d@->>@K%s@: eventfd(%s, %s)", pid, o, init, flags))
 }
@@ -326,6 +332,7 @@ function do_rw(pid, ts, t_start, name, o, fd, buf, size, rv, err,    bh, bl, sle
         ev(ts, pid, "refused " od(o, fd) " call=" name " errno=" err " size=" size)
         tl(ts, pid, o " fd " fd ": " name " of " size " bytes refused: " err \
             (err == "EINVAL" && size < 8 ? " (an eventfd reads and writes 8 bytes; this buffer holds " size ")" : "") \
+            (err == "EINVAL" && size == 8 && name == "write" ? " (0xffffffffffffffff is the one value a write may not add)" : "") \
             (err == "EAGAIN" ? (name == "read" ? " (count 0, non-blocking)" : " (the count would pass 0xfffffffffffffffe)") : "") \
             (err == "EINTR" ? " (a signal interrupted it; the program should retry)" : "") retry)
         mm(sprintf("@K%s@-->>@%d@: %s: %s", o, pid, name, err))
@@ -679,7 +686,7 @@ function write_mermaid(    i, p, c, letters, n) {
     for (i = 1; i <= nproc; i++) { p = order[i]; if (p != first && kind[p] != "thread") n++ }
     c = 0
     ALIAS[first] = "P"; PN[first] = "parent"
-    printf "    participant P as %s\n", nkids[first] > 0 ? "parent" : "process"
+    printf "    participant P as %s\n", (nkids[first] > 0 ? "parent" : "process")
     for (i = 1; i <= nobj; i++) {
         ALIAS["E" i] = nobj == 1 ? "K" : "K" i
         printf "    participant %s as %s\n", ALIAS["E" i], nobj == 1 ? "kernel counter" : "counter E" i

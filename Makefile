@@ -33,6 +33,14 @@ $(BUILD)/bench:
 $(BUILD)/bench/%: bench/%.c $(COMMON) common/course.h | $(BUILD)/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
 
+# Wrong programs for tests/efd-trace.bats (tests/wrong/*.c): libc only, each with one bug.
+WRONG := $(patsubst tests/wrong/%.c,$(BUILD)/tests/wrong/%,$(wildcard tests/wrong/*.c))
+all: $(WRONG)
+$(BUILD)/tests/wrong:
+	mkdir -p $@
+$(BUILD)/tests/wrong/%: tests/wrong/%.c | $(BUILD)/tests/wrong
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 # PAUSE=1 stops at every checkpoint and waits for Enter.
 tour: all
 	scripts/tour $(if $(filter 1 yes,$(PAUSE)),--pause)

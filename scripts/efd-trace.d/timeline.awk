@@ -151,6 +151,12 @@ function newobj(id) {
         entering(pid, ts, rest)
         next
     }
+    if (rest ~ / <unfinished \.\.\.>\) += \?$/) {   # still in the call when killed
+        sub(/ *<unfinished \.\.\.>\) += \?$/, "", rest)
+        PRE[pid] = rest; PRET[pid] = ts
+        entering(pid, ts, rest)
+        next
+    }
     start_ts = ts
     if (match(rest, /^<\.\.\. [a-z0-9_]+ resumed>/)) {
         if (!(pid in PRE)) next
@@ -595,7 +601,7 @@ function ended_line(pid, ts, text,    st, T, k, fd, o, FDS, n, i, last) {
     for (i = 1; i <= n; i++) {
         fd = FDS[i]; o = fdobj[T, fd]
         flush_pending(o, 0)
-        LEFT[pid, fd] = o; leftn++
+        if (!(st == "signal:SIGKILL" && timed_out())) LEFT[pid, fd] = o
         last = dropfd(pid, fd, ts)
         tl(ts, pid, o " fd " fd ": still open at exit (the kernel closes it)" (last == "yes" ? "; that was the last descriptor: " o " is gone" : ""))
     }
@@ -603,8 +609,8 @@ function ended_line(pid, ts, text,    st, T, k, fd, o, FDS, n, i, last) {
 function timed_out(    line, r) {
     if (TO_KNOWN) return TO
     if (timeout_flag == "") return 0
-    r = (getline line < timeout_flag) >= 0; close(timeout_flag)
-    if (r) { TO = 1; TO_KNOWN = 1 }
+    r = (getline line < timeout_flag) > 0; close(timeout_flag)
+    if (r) { TO = 1; TO_KNOWN = 1; TO_T = line }
     return r
 }
 
@@ -630,6 +636,12 @@ END {
     for (o = 1; o <= nobj; o++) flush_pending("E" o, 0)
     if (timed_out()) ev(lastts, first, "timeout seconds=" timeout_s)
     problems = 0
+    if (timed_out() && TO_T > lastts) lastts = TO_T
+    for (p in alive) {
+        if (BLK[p] != "") STILL[p] = BLK[p] SUBSEP BLKFD[p] SUBSEP BLKCALL[p] SUBSEP BLKT[p]
+        else if (p in PRE) STILLOTHER[p] = PRE[p]
+    }
+    if (timed_out()) for (p in alive) ended_line(p + 0, lastts, "+++ killed by SIGKILL +++")
     for (p in STILL) { split(STILL[p], S, SUBSEP); ev(lastts, p, "blocked " od(S[1], S[2]) " call=" S[3]) }
     for (k in LEFT) { split(k, K, SUBSEP); ev(lastts, K[1], "left-open " od(LEFT[k], K[2])) }
     for (i = 1; i <= nproc; i++) {

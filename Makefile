@@ -54,9 +54,11 @@ test:
 test-all: all
 	scripts/prove/test-all
 
-# Figures, never pass/fail: what a wake-up costs (bench/run-wakeup-cost).
+# Figures, never pass/fail: what a wake-up costs (bench/run-wakeup-cost), and what
+# scripts/efd-trace adds to a run (bench/trace-overhead).
 bench: all
 	bench/run-wakeup-cost
+	bench/trace-overhead
 
 # Figures, never pass/fail: what `make test` costs next to Bats's own floor.
 bench-suite: all

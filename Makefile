@@ -33,6 +33,14 @@ $(BUILD)/bench:
 $(BUILD)/bench/%: bench/%.c $(COMMON) common/course.h | $(BUILD)/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
 
+# Wrong programs for tests/efd-trace.bats (tests/wrong/*.c): libc only, each with one bug.
+WRONG := $(patsubst tests/wrong/%.c,$(BUILD)/tests/wrong/%,$(wildcard tests/wrong/*.c))
+all: $(WRONG)
+$(BUILD)/tests/wrong:
+	mkdir -p $@
+$(BUILD)/tests/wrong/%: tests/wrong/%.c | $(BUILD)/tests/wrong
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 # PAUSE=1 stops at every checkpoint and waits for Enter.
 tour: all
 	scripts/tour $(if $(filter 1 yes,$(PAUSE)),--pause)
@@ -59,9 +67,11 @@ endif
 exercise:
 	@scripts/check-exercise $(if $(RUNS),--runs $(RUNS)) $(or $(EXERCISE),$(N)) $(FILE)
 
-# Figures, never pass/fail: what a wake-up costs (bench/run-wakeup-cost).
+# Figures, never pass/fail: what a wake-up costs (bench/run-wakeup-cost), and what
+# scripts/efd-trace adds to a run (bench/trace-overhead).
 bench: all
 	bench/run-wakeup-cost
+	bench/trace-overhead
 
 # Figures, never pass/fail: what `make test` costs next to Bats's own floor.
 bench-suite: all

@@ -271,7 +271,8 @@ void checkpoint(const char *name, int fd)
     else
         fprintf(stderr, "    %s/efd-ls %ld            (its eventfds, with flags)\n", tools, pid);
     fprintf(stderr, "    %s/efd-watch %ld %d       (the count, sampled: a change prints)\n"
-            "--- then press Enter here to continue.\n", tools, pid, fd);
+            "    %s/efd-trace -- PROGRAM  (every call of a whole run, as a timeline)\n"
+            "--- then press Enter here to continue.\n", tools, pid, fd, tools);
 
     wait_for_line();
     if (sem_post(checkpoint_lock) == -1)

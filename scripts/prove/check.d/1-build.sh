@@ -31,7 +31,7 @@ TIDY_CHECKS='-*,clang-analyzer-*,-clang-analyzer-security.insecureAPI.Deprecated
 # tests' helpers, CI's entry and the Bats files. .shellcheckrc at the top holds the settings.
 shell_scripts() {
     local f
-    for f in scripts/* scripts/prove/* scripts/prove/*.d/* scripts/check-exercise.d/* bench/* tests/*.bash tests/*.bats .ci/*; do
+    for f in scripts/* scripts/*.d/* scripts/prove/* scripts/prove/*.d/* bench/* tests/*.bash tests/*.bats .ci/*; do
         [ -f "$f" ] || continue
         case $f in
             *.sh | *.bash | *.bats) printf '%s\n' "$f" ;;

@@ -1,0 +1,253 @@
+#!/usr/bin/env bats
+# scripts/efd-trace: the timeline of a program's eventfds, from strace. Every lesson and
+# wrong program is traced once, in setup_file; the tests read the results.
+# shellcheck disable=SC2154  # status, output, lines are set by bats and helper.bash
+load helper
+
+EFD_TRACE=$TOP/scripts/efd-trace
+LESSONS_TRACED="01-first-eventfd 02-fork-notify 03-counter-adds 04-semaphore-mode
+    05-blocking-read 06-nonblocking 07-eight-bytes 08-overflow 09-poll-epoll 10-exec-cloexec
+    11-no-eof 12-vs-pipe 13-anon-inode-ids 14-shared-description 15-signals-eintr
+    16-glibc-wrappers 17-unrelated-processes"
+
+# Traces NAME's PROGRAM ARGS into $BATS_FILE_TMPDIR/NAME.{out,err,tl,ev,status}.
+trace_into() {
+    local name=$1 dir=$BATS_FILE_TMPDIR status=0
+    shift
+    "$EFD_TRACE" --events "$dir/$name.ev" -o "$dir/$name.tl" "$@" \
+        >"$dir/$name.out" 2>"$dir/$name.err" </dev/null 3>&- 4>&- || status=$?
+    echo "$status" >"$dir/$name.status"
+}
+
+setup_file() {
+    command -v strace >/dev/null || skip "strace is not installed"
+    local lesson w
+    for lesson in $LESSONS_TRACED; do
+        trace_into "$lesson" -- "$BUILD/$lesson"
+    done
+    for lesson in 02-fork-notify 03-counter-adds 04-semaphore-mode 05-blocking-read; do
+        trace_into "$lesson.mermaid" --mermaid -- "$BUILD/$lesson"
+    done
+    for w in int-read unreaped exec-leak; do
+        trace_into "$w" -- "$BUILD/tests/wrong/$w"
+    done
+    trace_into orphan-reader --timeout 0.3 -- "$BUILD/tests/wrong/orphan-reader"
+}
+
+# Loads NAME's results: status, output (the timeline), lines, EVENTS (the stream without
+# times and pids: "event key=value...").
+traced() {
+    local dir=$BATS_FILE_TMPDIR
+    [ -f "$dir/$1.status" ] || fail "no trace of $1"
+    status=$(<"$dir/$1.status")
+    output=$(<"$dir/$1.tl")
+    mapfile -t lines <"$dir/$1.tl"
+    EVENTS=$(cut -d' ' -f3- "$dir/$1.ev")
+}
+
+@test "03 traced: counts 1, 3, 7, 14, 28, then one read takes 28 and leaves 0; a clean summary" {
+    traced 03-counter-adds
+    assert_equal "$status" 0
+    local counts
+    counts=$(grep -oE 'write [0-9]+: count [0-9]+ → [0-9]+' <<<"$output" | awk '{ print $NF }' | paste -sd' ')
+    assert_equal "$counts" "1 3 7 14 28"
+    assert_line --regexp '^ *[0-9.]+  parent [0-9]+  E1 fd 3: read 28: count 28 → 0$'
+    assert_line --regexp '^ *[0-9.]+  parent [0-9]+  fork -> child [0-9]+ \(inherits E1 fd 3\)$'
+    assert_line --regexp 'E1 fd 3: closed; last descriptor closed: E1 is gone$'
+    assert_line '  clean: every descriptor closed, every child reaped, nobody left blocked'
+}
+
+@test "03's event stream, pids and times aside, is exactly the lesson's story" {
+    traced 03-counter-adds
+    local expected
+    expected=$(cat <<'EOF'
+start ppid=0 via=first
+exec path=BUILD/03-counter-adds result=ok
+create obj=E1 fd=3 initval=0 flags=0 id=ID
+start ppid=PID via=fork
+inherit obj=E1 fd=3
+write obj=E1 fd=3 value=1 before=0 after=1
+write obj=E1 fd=3 value=2 before=1 after=3
+write obj=E1 fd=3 value=4 before=3 after=7
+write obj=E1 fd=3 value=7 before=7 after=14
+write obj=E1 fd=3 value=14 before=14 after=28
+close obj=E1 fd=3 last=no
+exit status=exit:0
+reap child=PID status=exit:0
+read obj=E1 fd=3 value=28 before=28 after=0
+close obj=E1 fd=3 last=yes
+exit status=exit:0
+end
+EOF
+)
+    assert_equal "$(sed -E "s|$BUILD|BUILD|; s/ id=[0-9]+/ id=ID/; s/(ppid|child)=[1-9][0-9]*/\1=PID/" <<<"$EVENTS")" "$expected"
+}
+
+@test "01's event stream: create, write and read 0x1020304050607080, then 0xdeadbeef, exactly" {
+    traced 01-first-eventfd
+    assert_equal "$status" 0
+    local expected
+    expected=$(cat <<'EOF'
+create obj=E1 fd=3 initval=0 flags=0
+write obj=E1 fd=3 value=1161981756646125696 before=0 after=1161981756646125696
+read obj=E1 fd=3 value=1161981756646125696 before=1161981756646125696 after=0
+write obj=E1 fd=3 value=3735928559 before=0 after=3735928559
+read obj=E1 fd=3 value=3735928559 before=3735928559 after=0
+close obj=E1 fd=3 last=yes
+exit status=exit:0
+end
+EOF
+)
+    assert_equal "$(grep -vE '^(start|exec) ' <<<"$EVENTS" | sed -E 's/ id=[0-9]+//')" "$expected"
+}
+
+@test "04 traced: every read of the semaphore eventfd takes 1, and the tokens add up to N" {
+    traced 04-semaphore-mode
+    local values
+    values=$(awk '$1 == "read" && $2 == "obj=E1" { sub(/value=/, "", $4); print $4 }' <<<"$EVENTS" | sort | uniq -c | awk '{ print $1 "x" $2 }')
+    assert_equal "$values" "3x1"
+    assert_line --regexp 'E1 \(eventfd-id [0-9]+\) created as fd 3: eventfd\(3, EFD_SEMAPHORE\), count 3$'
+}
+
+@test "05 traced: the child's read sleeps at count 0 and the parent's write wakes it" {
+    traced 05-blocking-read
+    local parent
+    parent=$(awk '$3 == "start" && $5 == "via=first" { print $2 }' "$BATS_FILE_TMPDIR/05-blocking-read.ev")
+    assert_line --regexp '^ *[0-9.]+  child [0-9]+  E1 fd 3: read sleeps \(count 0\)$'
+    assert_line --regexp "^ *[0-9.]+  child [0-9]+  E1 fd 3: read 7: count 7 → 0, after sleeping [0-9.]+ ms, woken by parent $parent\$"
+    grep -qE "^read obj=E1 fd=3 value=7 before=7 after=0 slept_us=[0-9]+ woken_by=$parent\$" <<<"$EVENTS" ||
+        fail "no read woken by $parent in: $EVENTS"
+}
+
+@test "10 traced: exec keeps the plain eventfd, and EFD_CLOEXEC closes the other" {
+    traced 10-exec-cloexec
+    grep -qx 'exec-keep obj=E1 fd=3' <<<"$EVENTS" || fail "E1 not kept: $EVENTS"
+    grep -qx 'exec-close obj=E2 fd=3' <<<"$EVENTS" || fail "E2 not closed: $EVENTS"
+    assert_line --regexp 'child [0-9]+  exec .*/helpers/efd-notify; closed by close-on-exec: E2 fd 3$'
+}
+
+@test "17 traced: a descriptor received by SCM_RIGHTS or pidfd_getfd keeps its object's name and id" {
+    traced 17-unrelated-processes
+    local id1 id2
+    id1=$(grep -oE '^create obj=E1 fd=3 initval=0 flags=0 id=[0-9]+' <<<"$EVENTS" | sed 's/.*id=//')
+    id2=$(grep -oE '^create obj=E2 fd=3 initval=0 flags=0 id=[0-9]+' <<<"$EVENTS" | sed 's/.*id=//')
+    [ -n "$id1" ] && [ -n "$id2" ] || fail "no ids: $EVENTS"
+    grep -qE "^recv obj=E1 fd=4 via=SCM_RIGHTS( from=[0-9]+)? id=$id1\$" <<<"$EVENTS" || fail "$EVENTS"
+    grep -qE "^recv obj=E2 fd=[0-9]+ via=pidfd_getfd from=[0-9]+ id=$id2\$" <<<"$EVENTS" || fail "$EVENTS"
+    assert_line --regexp 'parent [0-9]+  E1 fd 4: read 42: count 42 → 0$'
+}
+
+@test "06 and 15 traced: EAGAIN refusals, and EINTR followed by the retried read" {
+    traced 06-nonblocking
+    grep -qx 'refused obj=E1 fd=3 call=read errno=EAGAIN size=8' <<<"$EVENTS" || fail "$EVENTS"
+    grep -qx 'refused obj=E1 fd=3 call=write errno=EAGAIN size=8' <<<"$EVENTS" || fail "$EVENTS"
+    traced 15-signals-eintr
+    grep -qx 'refused obj=E1 fd=3 call=read errno=EINTR size=8' <<<"$EVENTS" || fail "$EVENTS"
+    assert_line --regexp 'read 7: count 7 → 0, after sleeping [0-9.]+ ms, woken by parent [0-9]+ \(retry after EINTR\)$'
+}
+
+@test "every lesson 01-17 traces clean, and each count the lesson prints from fdinfo is one the trace computed" {
+    local lesson dir=$BATS_FILE_TMPDIR bad=''
+    for lesson in $LESSONS_TRACED; do
+        traced "$lesson"
+        [ "$status" = 0 ] || bad+="$lesson: exit status $status; "
+        [[ $output == *"  clean: every descriptor closed, every child reaped, nobody left blocked"* ]] ||
+            bad+="$lesson: not clean: $(grep PROBLEM "$dir/$lesson.tl"); "
+        # "  /proc/PID/fdinfo/FD: eventfd-count 0xN (N), eventfd-id I": N must be a count of
+        # the object with id I in the trace (its initval or a count after a call).
+        bad+=$(awk '
+            FNR == NR {
+                if ($3 == "create" || $3 == "recv") { o = $4; for (i = 4; i <= NF; i++) if ($i ~ /^id=/) { id[o] = substr($i, 4); ids[id[o]] = 1 } }
+                if ($3 == "create") { v = $6; sub(/initval=/, "", v); seen[id[$4], v] = 1 }
+                for (i = 4; i <= NF; i++) if ($i ~ /^after=/) seen[id[$4], substr($i, 7)] = 1
+                next
+            }
+            match($0, /eventfd-count 0x[0-9a-f]+ \([0-9]+\), eventfd-id [0-9]+/) {
+                s = substr($0, RSTART, RLENGTH); gsub(/[(),]/, "", s); split(s, w, " ")
+                # (an id the trace missed under load, too late to read, is not checked)
+                if (w[5] in ids && !((w[5], w[3]) in seen)) printf "%s: fdinfo count %s of id %s never computed; ", name, w[3], w[5]
+            }' name="$lesson" "$dir/$lesson.ev" "$dir/$lesson.out")
+    done
+    [ -z "$bad" ] || fail "$bad"
+}
+
+@test "an eventfd read into an int: EINVAL, reported with the size 4" {
+    traced int-read
+    grep -qx 'refused obj=E1 fd=3 call=read errno=EINVAL size=4' <<<"$EVENTS" || fail "$EVENTS"
+    assert_line --regexp 'E1 fd 3: read of 4 bytes refused: EINVAL \(an eventfd reads and writes 8 bytes; this buffer holds 4\)$'
+}
+
+@test "a child never reaped is reported, with its parent" {
+    traced unreaped
+    grep -qE '^unreaped child=[0-9]+$' <<<"$EVENTS" || fail "$EVENTS"
+    assert_line --regexp '^  PROBLEM: parent [0-9]+ never reaped child [0-9]+ \(no waitpid for it'
+}
+
+@test "an eventfd leaked into an exec'd program is reported as kept by exec and left open" {
+    traced exec-leak
+    grep -qx 'exec-keep obj=E1 fd=3' <<<"$EVENTS" || fail "$EVENTS"
+    grep -qx 'left-open obj=E1 fd=3' <<<"$EVENTS" || fail "$EVENTS"
+    assert_line --regexp 'child [0-9]+  exec /bin/true; keeps E1 fd 3$'
+    assert_line --regexp '^  PROBLEM: child [0-9]+ exited with E1 fd 3 still open'
+}
+
+@test "--timeout ends a reader every writer has left, and says who was blocked where (exit 124)" {
+    traced orphan-reader
+    assert_equal "$status" 124
+    grep -qx 'timeout seconds=0.3' <<<"$EVENTS" || fail "$EVENTS"
+    grep -qx 'blocked obj=E1 fd=3 call=read' <<<"$EVENTS" || fail "$EVENTS"
+    assert_equal "$(tail -n 1 <<<"$EVENTS")" end
+    assert_line --regexp '^  PROBLEM: parent [0-9]+ was still blocked in read on E1 fd 3 \(count 0\) when the run ended, asleep for [0-9.]+ s; no other process held it any more: nobody could write, so it would have slept forever$'
+}
+
+@test "every event line has the contract's shape: time, pid, event, key=value fields; 'end' last" {
+    local f bad
+    for f in "$BATS_FILE_TMPDIR"/*.ev; do
+        bad=$(grep -vnE '^[0-9]+ [0-9]+ (start|inherit|exec|exec-keep|exec-close|reap|exit|sleep|create|write|read|refused|block|ready|dup|recv|close|count-check|timeout|blocked|left-open|unreaped|end)( [a-z_]+=[^ ]+)*$' "$f") &&
+            fail "${f##*/}: $bad"
+        [ "$(tail -n 1 "$f" | cut -d' ' -f3)" = end ] || fail "${f##*/} does not end with 'end'"
+    done
+}
+
+@test "bad use: exit status 2 with the usage; a program not found: 127, as the shell says" {
+    local args
+    for args in "" "--bogus -- true" "--timeout abc -- true" "--timeout 0 -- true" "-p x" "--events"; do
+        # shellcheck disable=SC2086  # the splitting is the point
+        run --separate-stderr "$EFD_TRACE" $args
+        assert_equal "$status" 2
+        [[ $stderr == *"usage: efd-trace"* ]] || fail "no usage for '$args': $stderr"
+        assert_equal "$output" ""
+    done
+    run -127 --separate-stderr "$EFD_TRACE" -- no-such-program-efd
+    assert_equal "$status" 127
+    assert_equal "$stderr" "efd-trace: no-such-program-efd: command not found"
+    run -127 --separate-stderr "$EFD_TRACE" -- ./no/such/file
+    assert_equal "$status" 127
+}
+
+# The diagram of lesson LL in a book: the ```mermaid block of its section.
+book_diagram() {
+    awk -v sect="## $2" '
+        index($0, "## ") == 1 { in_sect = index($0, sect) == 1 }
+        in_sect && /^```mermaid$/ { on = 1; next }
+        on && /^```$/ { exit }
+        on { print }' "$1"
+}
+# Scheduler-dependent details out: whether 02's child read before the parent wrote, and
+# which of 04's children took which token (they are one "child" here), and whether the
+# second fork came before the first child's read (the forks are compared apart).
+normalise_diagram() {
+    sed -E '/Note over .*: read sleeps/d; /->>[A-Z]: fork/d; s/^    participant [A-Z] as child [A-Z]$/    participant C as child/;
+        s/^    ([A-Z])(->>|-->>)/    \1\2/; s/(^    |>>)[AB](:|-)/\1C\2/g' | awk '!(/participant C as child/ && seen++)'
+}
+
+@test "the book's diagrams for lessons 02-05 are those of a fresh --mermaid trace, pids aside" {
+    local lesson fresh book
+    for lesson in 02-fork-notify 03-counter-adds 04-semaphore-mode 05-blocking-read; do
+        fresh=$(normalise_diagram <"$BATS_FILE_TMPDIR/$lesson.mermaid.tl")
+        book=$(book_diagram "$TOP/NOTES.md" "$lesson" | normalise_diagram)
+        assert_equal "$(grep -c -- '->>.*: fork' "$BATS_FILE_TMPDIR/$lesson.mermaid.tl")" \
+            "$(book_diagram "$TOP/NOTES.md" "$lesson" | grep -c -- '->>.*: fork')"
+        [ "$fresh" = "$book" ] || fail "$(printf '%s: the book says\n%s\nbut a fresh trace gives\n%s' "$lesson" "$book" "$fresh")"
+    done
+}

@@ -41,6 +41,10 @@ _Noreturn void add_and_exit(int efd, uint64_t value)
         warn("write");
         _exit(EXIT_FAILURE);
     }
+    if (close(efd) == -1) {             /* leave nothing open behind */
+        warn("close");
+        _exit(EXIT_FAILURE);
+    }
     _exit(EXIT_SUCCESS);
 }
 

@@ -149,6 +149,10 @@ int main(int argc, char *argv[])
             warn("fflush");
             _exit(EXIT_FAILURE);
         }
+        if (close(efd) == -1) {         /* leave nothing open behind */
+            warn("close");
+            _exit(EXIT_FAILURE);
+        }
         _exit(EXIT_SUCCESS);
     }
     default:

@@ -34,16 +34,23 @@ static size_t parse_count(const char *text)
     return (size_t) n;
 }
 
-/* A child's whole life: writes its pid to its own eventfd, exits. _exit(),
- * not exit(): the parent's atexit handlers and copied stdio buffers are not
- * the child's to run. */
-_Noreturn void announce_and_exit(int efd)
+/* A child's whole life: writes its pid to its own eventfd, efds[mine],
+ * closes all 'count' eventfds it inherited, exits. _exit(), not exit(): the
+ * parent's atexit handlers and copied stdio buffers are not the child's to
+ * run. (The epoll instance is close-on-exec, but a child that does not exec
+ * holds it too; it goes with _exit, and no eventfd ever leaves it.) */
+_Noreturn void announce_and_exit(const int *efds, size_t count, size_t mine)
 {
     uint64_t me = (uint64_t) getpid();
-    if (write(efd, &me, sizeof me) != sizeof me) {
+    if (write(efds[mine], &me, sizeof me) != sizeof me) {
         warn("write");
         _exit(EXIT_FAILURE);
     }
+    for (size_t i = 0; i < count; i++)
+        if (close(efds[i]) == -1) {
+            warn("close");
+            _exit(EXIT_FAILURE);
+        }
     _exit(EXIT_SUCCESS);
 }
 
@@ -160,7 +167,7 @@ int main(int argc, char *argv[])
             return EXIT_FAILURE;
         }
         if (pids[i] == 0)
-            announce_and_exit(efds[i]);
+            announce_and_exit(efds, count, i);
     }
 
     if (!hear_all(epfd, efds, count)) {

@@ -73,6 +73,8 @@ static int helper(const char *fd_text, const char *value_text)
     uint64_t value = parse_number(value_text, 1, UINT64_MAX - 1);
     if (write(fd, &value, sizeof value) != sizeof value)
         err(EXIT_FAILURE, "write fd %d", fd);
+    if (close(fd) == -1)                /* leave nothing open behind */
+        err(EXIT_FAILURE, "close fd %d", fd);
     printf("helper %ld: wrote %" PRIu64 " to fd %d\n", (long) getpid(), value, fd);
     return EXIT_SUCCESS;
 }

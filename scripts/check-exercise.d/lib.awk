@@ -83,7 +83,11 @@ FILENAME == ARGV[1] {                   # the event file
         exit_status[pid] = kv["status"]
         if (kv["cpu_ms"] != "") cpu_ms[pid] = kv["cpu_ms"] + 0
     } else if (ev == "exec") {
-        if (kv["result"] == "ok") { exec_ok[pid] = 1; nexec++; exec_pid[nexec] = pid }
+        # The traced program's own exec, at the start, is not one the program made.
+        if (kv["result"] == "ok" && !(pid == first && !(pid in execs_seen))) {
+            exec_ok[pid] = 1; nexec++; exec_pid[nexec] = pid
+        }
+        execs_seen[pid] = 1
     } else if (ev == "exec-keep") {
         kept[pid] = kept[pid] (kept[pid] == "" ? "" : " ") kv["obj"]; kept_obj[pid, kv["obj"]] = kv["fd"]
     } else if (ev == "exec-close") {

@@ -212,6 +212,60 @@ fenced_blocks() {
     assert_failure
 }
 
+# Prints every "#anchor" that FILE links to (inline "](#x)" or a reference
+# definition "[x]: #x") and that no heading of FILE makes. A heading's anchor,
+# as GitHub makes it: lowercased, all but letters, digits, "_", "-" and
+# spaces dropped, spaces made "-"; a repeated one gets "-1", "-2", ...
+dead_anchors() {
+    local line slug in_code=0 rest
+    local -A made=() count=()
+    local links=()
+    while IFS= read -r line; do
+        if [[ $line == '```'* ]]; then
+            in_code=$((1 - in_code))
+            continue
+        fi
+        ((in_code)) && continue
+        if [[ $line =~ ^#{1,6}\ (.*)$ ]]; then
+            slug=${BASH_REMATCH[1],,}
+            slug=${slug//[^[:alnum:]_ -]/}
+            slug=${slug// /-}
+            if [ -n "${count[$slug]:-}" ]; then
+                made[$slug-${count[$slug]}]=1
+                count[$slug]=$((count[$slug] + 1))
+            else
+                made[$slug]=1
+                count[$slug]=1
+            fi
+        fi
+        if [[ $line =~ ^\[[^]]+\]:\ \#([^ ]+)$ ]]; then
+            links+=("${BASH_REMATCH[1]}")
+        fi
+        rest=$line
+        while [[ $rest =~ \]\(\#([^\)]+)\)(.*)$ ]]; do
+            links+=("${BASH_REMATCH[1]}")
+            rest=${BASH_REMATCH[2]}
+        done
+    done <"$1"
+    for slug in "${links[@]}"; do
+        [ -n "${made[$slug]:-}" ] || printf '%s: #%s\n' "${1##*/}" "$slug"
+    done
+}
+
+@test "every link to a heading in both books and README leads to a heading that exists" {
+    export LC_ALL=C.UTF-8           # Cyrillic letters are letters, and lowercase
+    run dead_anchors "$TOP/NOTES.md"
+    assert_output ""
+    run dead_anchors "$TOP/NOTES.ru.md"
+    assert_output ""
+    run dead_anchors "$TOP/README.md"
+    assert_output ""
+    # and it can fail: a link to a heading that does not exist
+    printf '# One Title\n\n[there](#one-title) [nowhere](#two-title)\n' >"$BATS_TEST_TMPDIR/b.md"
+    run dead_anchors "$BATS_TEST_TMPDIR/b.md"
+    assert_output "b.md: #two-title"
+}
+
 @test "every C block of both books compiles on its own with gcc and clang, libc alone" {
     for book in NOTES.md NOTES.ru.md; do
         run "$TOP/scripts/prove/book-blocks" --cache "$BUILD/book-blocks" "$TOP/$book"

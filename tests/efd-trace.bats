@@ -305,3 +305,55 @@ normalise_diagram() {
         [ "$fresh" = "$book" ] || fail "$(printf '%s: the book says\n%s\nbut a fresh trace gives\n%s' "$lesson" "$book" "$fresh")"
     done
 }
+
+# Waits, within DEADLINE, until PID is traced (its TracerPid in /proc/PID/status is not 0).
+wait_traced() {
+    local pid=$1 start now key value
+    start=${EPOCHREALTIME//[!0-9]/}
+    while :; do
+        while read -r key value; do
+            [ "$key" = TracerPid: ] || continue
+            [ "$value" = 0 ] || return 0
+            break
+        done <"/proc/$pid/status"
+        now=${EPOCHREALTIME//[!0-9]/}
+        ((now - start < DEADLINE * 1000000)) || fail "efd-trace -p did not attach to $pid within ${DEADLINE}s"
+        sleep 0.001
+    done
+}
+
+@test "-p PID: attached to a lesson paused at a checkpoint, it names the eventfd it holds, then follows its calls" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    local ev=$BATS_TEST_TMPDIR/attach.ev tracer id expected
+    start_paused 01-first-eventfd
+    next_checkpoint created
+    "$EFD_TRACE" --quiet --events "$ev" -p "$CP_PID" </dev/null >"$BATS_TEST_TMPDIR/attach.out" 2>&1 3>&- &
+    tracer=$!
+    wait_traced "$CP_PID"
+    resume
+    pass_checkpoints written read hex-written
+    finish_lesson
+    assert_success
+    # strace ends when the process it attached to does; efd-trace then writes 'end'.
+    wait "$tracer" || fail "efd-trace -p: status $?: $(<"$BATS_TEST_TMPDIR/attach.out")"
+    id=$(grep -oE "^[0-9]+ $CP_PID recv obj=E1 fd=$CP_FD via=attach id=[0-9]+\$" "$ev" | sed 's/.*id=//')
+    [ -n "$id" ] || fail "no via=attach line for fd $CP_FD: $(<"$ev")"
+    expected=$(cat <<EOF2
+start ppid=0 via=first
+recv obj=E1 fd=$CP_FD via=attach id=$id
+write obj=E1 fd=$CP_FD value=1161981756646125696 before=0 after=1161981756646125696
+read obj=E1 fd=$CP_FD value=1161981756646125696 before=1161981756646125696 after=0
+write obj=E1 fd=$CP_FD value=3735928559 before=0 after=3735928559
+read obj=E1 fd=$CP_FD value=3735928559 before=3735928559 after=0
+close obj=E1 fd=$CP_FD last=yes
+exit status=exit:0
+end
+EOF2
+)
+    assert_equal "$(grep -v ' fdinfo ' "$ev" | cut -d' ' -f3-)" "$expected"
+    # every fdinfo read the lesson made after the attach was checked, and agreed
+    grep -q " fdinfo obj=E1 fd=$CP_FD count=1161981756646125696 computed=1161981756646125696\$" "$ev" || fail "$(<"$ev")"
+    local differ
+    differ=$(awk '$3 == "fdinfo" { c = d = ""; for (i = 4; i <= NF; i++) { if ($i ~ /^count=/) c = substr($i, 7); if ($i ~ /^computed=/) d = substr($i, 10) }; if (c != d) print }' "$ev")
+    assert_equal "$differ" ""
+}

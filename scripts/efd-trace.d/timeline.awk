@@ -46,6 +46,8 @@ function show(h, l) { return (h == 0 && l < 65536) ? u64_dec(h, l) : "0x" u64_he
 function short(h, l) { return (h == 0 && l < 1000000) ? u64_dec(h, l) : "0x" u64_hex(h, l) }
 
 # ---------------------------------------------------------------- small helpers
+# strace -y's "<path>" after each descriptor (hex, with -xx), which the parsers do not expect.
+function undecorate(s) { gsub(/<(\\x[0-9a-f][0-9a-f])+>/, "", s); return s }
 function unhex(s,    out, i, c) {
     gsub(/\\x|"/, "", s); out = ""
     for (i = 1; i < length(s); i += 2) { c = substr(s, i, 2); out = out ((c in CHR) ? CHR[c] : "?") }
@@ -143,6 +145,7 @@ function newobj(id) {
     if (t0 == "") t0 = ts
     lastts = ts
     if (!(pid in alive) && !(pid in ended)) adopt(pid, ts)
+    if (pid in NCHK) chk_resolve(pid, ts)
     if (rest ~ /^\+\+\+ /) { ended_line(pid, ts, rest); next }
     if (rest ~ /^--- /) next
     if (rest ~ / <unfinished \.\.\.>$/) {
@@ -213,9 +216,12 @@ function clone_kind(name, args) {
 
 # A call that did not return at once: note who waits on what.
 function entering(pid, ts, text,    name, args, n, A, fd, o) {
+    text = undecorate(text)
     name = text; sub(/\(.*/, "", name)
     args = substr(text, length(name) + 2)
     if (name ~ /^(clone|clone3|fork|vfork)$/) { CLONING[pid] = clone_kind(name, args); return }
+    if (name == "sendmsg") { n = splitargs(args, A); do_send(pid, A[2]); SENTEARLY[pid] = 1; return }
+    if (name == "readv" || name == "writev") name = substr(name, 1, length(name) - 1)
     if (name == "read" || name == "write") {
         n = splitargs(args, A); fd = A[1] + 0; o = objat(tbl[pid], fd)
         if (o == "" || nb[o]) return
@@ -257,8 +263,21 @@ function watched(pid, name, args,    n, A, m, T, fd, k) {
     return ""
 }
 
-function call(pid, ts, t_start, text,    name, p, args, ret, rv, err, n, A, fd, o) {
+function call(pid, ts, t_start, text,    name, p, args, ret, rv, err, n, A, fd, o, rpath) {
     name = text; sub(/\(.*/, "", name)
+    rpath = ""
+    if (name == "read" && match(text, /^read\([0-9]+<(\\x[0-9a-f][0-9a-f])+>/)) {
+        rpath = substr(text, RSTART, RLENGTH); sub(/^read\([0-9]+</, "", rpath); sub(/>$/, "", rpath)
+        rpath = unhex(rpath)
+    }
+    RECVEFD = ""    # the descriptors a recvmsg received that strace -y names as eventfds
+    if (name == "recvmsg") {
+        p = text
+        while (match(p, /[0-9]+<\\x61\\x6e\\x6f\\x6e\\x5f\\x69\\x6e\\x6f\\x64\\x65\\x3a\\x5b\\x65\\x76\\x65\\x6e\\x74\\x66\\x64\\x5d>/)) {
+            RECVEFD = RECVEFD " " (substr(p, RSTART, RLENGTH) + 0) " "; p = substr(p, RSTART + RLENGTH)
+        }
+    }
+    text = undecorate(text)
     gsub(/\) +=  */, ") = ", text)
     p = lastidx(text, ") = ")
     if (p == 0) { if (name ~ /^exit/) return; return }
@@ -278,13 +297,14 @@ function call(pid, ts, t_start, text,    name, p, args, ret, rv, err, n, A, fd, 
     if (name == "wait4" || name == "waitid") { do_reap(pid, ts, name, A, rv); return }
     if (name ~ /sleep$/ || name == "pause") { do_sleep(pid, ts, t_start, name, A); return }
     if (name == "pidfd_open") { if (rv + 0 >= 0 && err == "") PIDFD[tbl[pid], rv + 0] = A[1] + 0; return }
-    if (name == "sendmsg") { do_send(pid, A[2]); return }
+    if (name == "sendmsg") { if (SENTEARLY[pid]) delete SENTEARLY[pid]; else do_send(pid, A[2]); return }
     if (name == "recvmsg") { if (err == "") do_recv(pid, ts, A[2]); return }
     if (name == "pidfd_getfd") { if (err == "") do_getfd(pid, ts, A[1] + 0, A[2] + 0, rv + 0); return }
     if (name == "epoll_ctl") { do_epoll_ctl(pid, A); return }
     if (name ~ /poll|select/) { do_ready(pid, ts, t_start, name, A, ret, err); return }
     if (name == "close_range") { do_close_range(pid, ts, A[1] + 0, A[2] + 0, A[3]); return }
     fd = A[1] + 0; o = objat(tbl[pid], fd)
+    if (rpath ~ /^\/proc\/[0-9]+\/(task\/[0-9]+\/)?fdinfo\/[0-9]+$/ && err == "" && rv + 0 > 0) { do_fdinfo(pid, ts, t_start, rpath, A[2]); return }
     if (o == "") {
         if (name == "dup2" || name == "dup3") {      # over an eventfd descriptor: closes it
             if (err == "" && (tbl[pid], A[2] + 0) in fdobj) do_close(pid, ts, A[2] + 0)
@@ -293,6 +313,7 @@ function call(pid, ts, t_start, text,    name, p, args, ret, rv, err, n, A, fd, 
     }
     if (objid[o] == "" && !(o in idtried)) lazy_id(pid, fd, o)
     if (name == "read" || name == "write") { do_rw(pid, ts, t_start, name, o, fd, A[2], A[3] + 0, rv, err); return }
+    if (name == "readv" || name == "writev") { do_rwv(pid, ts, t_start, substr(name, 1, length(name) - 1), o, fd, A[2], rv, err); return }
     if (name == "close") { if (err == "") do_close(pid, ts, fd); return }
     if (name == "dup") { if (err == "") do_dup(pid, ts, o, fd, rv + 0, 0); return }
     if (name == "dup2" || name == "dup3") {
@@ -350,6 +371,7 @@ function do_rw(pid, ts, t_start, name, o, fd, buf, size, rv, err,    bh, bl, sle
     if (name == "write") {
         bH = cntH[o]; bL = cntL[o]
         u64_add(bH, bL, bh, bl); cntH[o] = H; cntL[o] = L
+        history(o, ts, bH, bL)
         if (u64_cmp(H, L, maxH[o], maxL[o]) > 0) { maxH[o] = H; maxL[o] = L }
         posts[o]++; lastw[o] = pid; lastwt[o] = ts; holder(o, pid)
         if (slept && BLKSHOWN[pid] == 0 && ts - t_start > 0.001) showblock(pid)
@@ -366,11 +388,21 @@ function do_rw(pid, ts, t_start, name, o, fd, buf, size, rv, err,    bh, bl, sle
     # a read: the count must cover it, else the write that does is yet to come (strace may
     # print a woken reader's return before its waker's), or someone outside posted
     if (!can_take(o, bh, bl)) {
-        PENDN[o]++; PEND[o, PENDN[o]] = pid SUBSEP ts SUBSEP t_start SUBSEP fd SUBSEP bh SUBSEP bl SUBSEP slept SUBSEP retry SUBSEP NR
+        PENDN[o]++; PEND[o, PENDN[o]] = pid SUBSEP ts SUBSEP t_start SUBSEP fd SUBSEP sprintf("%.0f", bh) SUBSEP sprintf("%.0f", bl) SUBSEP slept SUBSEP retry SUBSEP NR
         unblock(pid, ts, o, 0)
         return
     }
     apply_read(o, pid, ts, t_start, fd, bh, bl, slept, retry)
+}
+# readv/writev: the pieces' bytes, joined, are the 8 bytes a read or write would move.
+function do_rwv(pid, ts, t_start, name, o, fd, iov, rv, err,    buf, size, m, p) {
+    buf = ""; size = 0; m = iov
+    while (match(m, /iov_base="[^"]*"(\.\.\.)?, iov_len=[0-9]+/)) {
+        p = substr(m, RSTART, RLENGTH); m = substr(m, RSTART + RLENGTH)
+        size += substr(p, index(p, "iov_len=") + 8) + 0
+        sub(/^iov_base="/, "", p); sub(/".*/, "", p); buf = buf p
+    }
+    do_rw(pid, ts, t_start, name, o, fd, buf, size, rv, err)
 }
 function can_take(o, bh, bl) {
     if (sem[o]) return !(cntH[o] == 0 && cntL[o] == 0)
@@ -379,6 +411,7 @@ function can_take(o, bh, bl) {
 function apply_read(o, pid, ts, t_start, fd, bh, bl, slept, retry,    extra, w, slus, wby) {
     bH = cntH[o]; bL = cntL[o]
     u64_sub(bH, bL, bh, bl); cntH[o] = H; cntL[o] = L
+    history(o, ts, bH, bL)
     u64_add(movH[o], movL[o], bh, bl); movH[o] = H; movL[o] = L
     H = cntH[o]; L = cntL[o]
     reads[o]++; holder(o, pid)
@@ -417,11 +450,73 @@ function flush_pending(o, limit,    i, P, bh, bl) {
             tl(P[2], P[1], o " fd " P[4] ": the count computed from the calls is " show(cntH[o], cntL[o]) \
                 ", but the kernel had " show(bh, bl) " (posted by the kernel, or by a process not traced)")
             kernelposts[o]++
-            cntH[o] = bh; cntL[o] = bl
+            history(o, P[2], cntH[o], cntL[o]); cntH[o] = bh; cntL[o] = bl
         }
         apply_read(o, P[1] + 0, P[2], P[3], P[4], bh, bl, P[7], P[8])
         delete PEND[o, i]
     }
+}
+
+# A read of /proc/P/fdinfo/N (strace -y names the file read): when N of P is an eventfd this
+# run follows, the buffer's eventfd-count is the kernel's count at that moment, checked
+# against the one computed from the calls.
+function do_fdinfo(pid, ts, t_start, path, buf,    P, N, o, text, c, cH, cL) {
+    P = path; sub(/^\/proc\//, "", P); sub(/\/.*/, "", P); P += 0
+    N = path; sub(/.*\//, "", N); N += 0
+    if (!(P in alive) || (o = objat(tbl[P], N)) == "") return
+    text = unhexnl(buf)
+    if (!match(text, /\neventfd-count:[ \t]*[0-9a-f]+\n/)) return    # cut short by strace -s
+    c = substr(text, RSTART, RLENGTH); sub(/^[^:]*:[ \t]*/, "", c); sub(/\n$/, "", c)
+    hex_to_u64(c); cH = H; cL = L
+    fdinfo_check(o, pid, ts, t_start, P, N, cH, cL)
+}
+# Each change of an object's count: the time of the call's line, and the count before it
+# (kept for the last 32 changes: what an fdinfo read racing with other calls may have seen).
+function history(o, ts, bH, bL,    k) {
+    k = ++NHIST[o]; HIST_T[o, k] = ts; HIST_B[o, k] = u64_dec(bH, bL); HIST_A[o, k] = u64_dec(cntH[o], cntL[o])
+    delete HIST_T[o, k - 32]; delete HIST_B[o, k - 32]; delete HIST_A[o, k - 32]
+}
+# The fdinfo read took the count at one moment between its call's start (t_start) and its
+# return, which came before the reader's next call. When the count computed at its line
+# differs, other processes' calls on the object raced with it: the count before a call
+# whose line started after t_start (strace printed it first, but it may have come after the
+# read), or after a call printed later that started before the reader's next call, is as
+# good. The check then waits for the reader's next line (chk_resolve); with none matching
+# it is a difference.
+function fdinfo_check(o, pid, ts, t_start, P, N, cH, cL,    c, k) {
+    c = u64_dec(cH, cL)
+    if (c == u64_dec(cntH[o], cntL[o])) { fdinfo_ev(o, pid, ts, P, N, c, c, ""); return }
+    for (k = NHIST[o]; (o, k) in HIST_T && HIST_T[o, k] >= t_start; k--)
+        if (HIST_B[o, k] == c) { fdinfo_ev(o, pid, ts, P, N, c, c, " racing=yes"); return }
+    CHK[pid, ++NCHK[pid]] = o SUBSEP ts SUBSEP P SUBSEP N SUBSEP c SUBSEP u64_dec(cntH[o], cntL[o]) SUBSEP NHIST[o] SUBSEP sprintf("%.0f" SUBSEP "%.0f" SUBSEP "%.0f" SUBSEP "%.0f", cH, cL, cntH[o], cntL[o])
+}
+function chk_resolve(pid, t_next,    i, C, o, k, ok, up) {
+    for (i = 1; i <= NCHK[pid]; i++) {
+        split(CHK[pid, i], C, SUBSEP); o = C[1]; ok = 0
+        for (k = C[7] + 1; k <= NHIST[o] && !ok; k++) if (HIST_T[o, k] <= t_next && HIST_A[o, k] == C[5]) ok = 1
+        if (ok) { fdinfo_ev(o, pid, C[2], C[3] + 0, C[4], C[5], C[5], " racing=yes"); continue }
+        fdinfo_ev(o, pid, C[2], C[3] + 0, C[4], C[5], C[6], "")
+        up = u64_cmp(C[8], C[9], C[10], C[11]) > 0
+        if (up) kernelposts[o]++
+        tl(C[2], pid, o " fd " C[4] (C[3] + 0 != pid ? " of " wname(C[3] + 0) : "") ": fdinfo shows count " show(C[8], C[9]) ", the calls add up to " show(C[10], C[11]) \
+            ": " (up ? "something that is not a traced write posted (the kernel, as AIO does, or a process not traced)" : "something that is not a traced read took from it (a process not traced)") \
+            "; the counts from here on start from the kernel's")
+        # the kernel is right: count on from its count
+        bH = cntH[o]; bL = cntL[o]; cntH[o] = C[8] + 0; cntL[o] = C[9] + 0; history(o, C[2], bH, bL)
+        if (u64_cmp(cntH[o], cntL[o], maxH[o], maxL[o]) > 0) { maxH[o] = cntH[o]; maxL[o] = cntL[o] }
+    }
+    delete NCHK[pid]
+}
+function fdinfo_ev(o, pid, ts, P, N, c, computed, extra) {
+    ev(ts, pid, "fdinfo " od(o, N) (P != pid ? " of=" P : "") " count=" c " computed=" computed extra)
+}
+function unhexnl(s,    out, i, c) {
+    gsub(/\\x|"/, "", s); out = ""
+    for (i = 1; i < length(s); i += 2) {
+        c = substr(s, i, 2)
+        out = out ((c in CHR) ? CHR[c] : (c == "0a" ? "\n" : (c == "09" ? "\t" : "?")))
+    }
+    return out
 }
 
 function do_close(pid, ts, fd,    o, last) {
@@ -507,20 +602,22 @@ function do_send(pid, msg,    m, fd, o) {
         SENTQ[++sentn] = o SUBSEP pid
     }
 }
-function do_recv(pid, ts, msg,    m, fd, id, o, from, cl) {
+function do_recv(pid, ts, msg,    m, fd, id, o, from, cl, isefd) {
     if (!match(msg, /SCM_RIGHTS, cmsg_data=\[[0-9, ]*\]/)) return
     m = substr(msg, RSTART, RLENGTH); sub(/.*\[/, "", m)
     cl = (msg ~ /MSG_CMSG_CLOEXEC/)
     while (match(m, /[0-9]+/)) {
         fd = substr(m, RSTART, RLENGTH) + 0; m = substr(m, RSTART + RLENGTH)
         id = fdinfo(pid, fd, "eventfd-id"); o = ""; from = ""
-        if (id == "" && fdinfo(pid, fd, "eventfd-count") == "" && sentq_head() == "") continue
+        isefd = index(RECVEFD, " " fd " ") > 0
+        if (id == "" && !isefd && fdinfo(pid, fd, "eventfd-count") == "" && sentq_head() == "") continue
         if (id != "" && (id in byid) && !gone[byid[id]]) o = byid[id]
         if (sentq_head() != "") { split(SENTQ[sentq_h], S, SUBSEP); if (o == "" || o == S[1]) { o = S[1]; from = S[2] }; delete SENTQ[sentq_h++] }
         if (o == "") {
-            if (id == "" && fdinfo(pid, fd, "eventfd-count") == "") continue
+            if (id == "" && !isefd && fdinfo(pid, fd, "eventfd-count") == "") continue
             o = newobj(id); objflags[o] = "?"; objinit[o] = "?"
         }
+        if (id == "") id = objid[o]
         addfd(pid, fd, o, cl)
         ev(ts, pid, "recv " od(o, fd) " via=SCM_RIGHTS" (from != "" ? " from=" from : "") (id != "" ? " id=" id : ""))
         tl(ts, pid, "received " oname(o) " as fd " fd " through SCM_RIGHTS" (from != "" ? " from " wname(from) : ""))
@@ -633,6 +730,7 @@ function resolve(s,    out, p, q) {
     return out s
 }
 END {
+    for (p in NCHK) chk_resolve(p, lastts)
     for (o = 1; o <= nobj; o++) flush_pending("E" o, 0)
     if (timed_out()) ev(lastts, first, "timeout seconds=" timeout_s)
     problems = 0

@@ -152,7 +152,10 @@ int main(int argc, char *argv[])
         break;
     }
 
-    sleep(1);                           /* wrong: "surely asleep by now" */
+    /* wrong: "surely asleep by now". (A third of a second, not the usual
+     * sleep(1): the check's time limit for a wrong solution is 1 s.) */
+    const struct timespec a_while = { 0, 300000000 };
+    nanosleep(&a_while, NULL);
     printf("parent %ld: child %ld is asleep in read\n", (long) getpid(), (long) child);
     fflush(stdout);
     if (!notify(efd, value)) {

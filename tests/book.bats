@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The lesson book (NOTES.md) stays true to the lessons and their tests.
 # Compiling and comparing text: test-kernel does not run it again on other kernels.
-# bats file_tags=kernel-independent
+# bats file_tags=kernel-independent,slow
 load helper
 
 # Prints "PATH<TAB>first line" for each snippet whose lines are not found, one

@@ -2,6 +2,8 @@
 # scripts/efd-trace: the timeline of a program's eventfds, from strace. Every lesson and
 # wrong program is traced once, in setup_file; the tests read the results.
 # shellcheck disable=SC2154  # status, output, lines are set by bats and helper.bash
+# Heavy: run-tests starts it among the first.
+# bats file_tags=slow
 load helper
 
 EFD_TRACE=$TOP/scripts/efd-trace

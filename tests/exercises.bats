@@ -1,40 +1,15 @@
 #!/usr/bin/env bats
 # The homework (issue 16): every reference solution passes scripts/check-exercise,
-# every starter fails with its message, every typical wrong solution kept in
-# tests/exercise-wrong/ is rejected with the sentence its header names, and bad
-# use gets the usage and status 2.
-#
-# A wrong solution's header says what the checker must print:
-#   * check-exercise says: TEXT              (with or without efd-trace)
-#   * with efd-trace it also says: TEXT      (only where scripts/efd-trace is)
-# Wrong solutions run once (--runs 1) with a 1 s limit: the hanging ones cost
-# that second, and nothing else waits on time.
+# every starter fails with its message, a file that does not compile and bad use
+# are told so. The typical wrong solutions kept in tests/exercise-wrong/ are
+# rejected in exercises-wrong-01-04.bats and exercises-wrong-05-08.bats.
+# Heavy: run-tests starts it among the first.
+# bats file_tags=slow
 load helper
-
-CHECK=$TOP/scripts/check-exercise
+load exercises
 
 setup_file() {
-    TRACED=0
-    [ -x "${EFD_TRACE:-$TOP/scripts/efd-trace}" ] && TRACED=1
-    export TRACED
-}
-
-# Checks every wrong solution of exercise NN against its header.
-reject_wrong_solutions() {
-    local nn=$1 file says traced checked=0
-    for file in "$TOP"/tests/exercise-wrong/"$nn"-*.c; do
-        says=$(sed -n 's/^ \* check-exercise says: //p' "$file")
-        traced=$(sed -n 's/^ \* with efd-trace it also says: //p' "$file")
-        [ -n "$says" ] || [ "$TRACED" = 1 ] || continue
-        run "$CHECK" --runs 1 --timeout 1 "$nn" "$file"
-        [ "$status" -eq 1 ] || fail "${file##*/}: status $status, not 1; output:"$'\n'"$output"
-        [ -z "$says" ] || [[ $output == *"$says"* ]] ||
-            fail "${file##*/}: no \"$says\" in:"$'\n'"$output"
-        [ -z "$traced" ] || [ "$TRACED" = 0 ] || [[ $output == *"$traced"* ]] ||
-            fail "${file##*/}: no \"$traced\" in:"$'\n'"$output"
-        checked=$((checked + 1))
-    done
-    [ "$checked" -ge 1 ] || skip "every wrong solution of $nn needs efd-trace (scripts/efd-trace)"
+    exercises_setup_file
 }
 
 @test "every reference solution passes, three runs in a row" {
@@ -78,38 +53,6 @@ reject_wrong_solutions() {
         [ "$status" -eq 1 ] || fail "starter ${line%% *}: status $status:"$'\n'"$output"
         [[ $output == *"${line#* }"* ]] || fail "starter ${line%% *}: no \"${line#* }\" in:"$'\n'"$output"
     done
-}
-
-@test "exercise 01: an eventfd made after fork, a read into an int, %llu and an unreaped child are rejected" {
-    reject_wrong_solutions 01
-}
-
-@test "exercise 02: a read per writer, a read before the writers are reaped and a sleep are rejected" {
-    reject_wrong_solutions 02
-}
-
-@test "exercise 03: a pool without EFD_SEMAPHORE, a pool per worker and a read into an int are rejected" {
-    reject_wrong_solutions 03
-}
-
-@test "exercise 04: a sleep, a write before fork and %llu are rejected" {
-    reject_wrong_solutions 04
-}
-
-@test "exercise 05: eventfds made after fork, a drain into an int and unreaped children are rejected" {
-    reject_wrong_solutions 05
-}
-
-@test "exercise 06: a reader waiting for end-of-file, a read into an int and unreaped children are rejected" {
-    reject_wrong_solutions 06
-}
-
-@test "exercise 07: a leaked private eventfd, a doorbell closed on exec and %llu are rejected" {
-    reject_wrong_solutions 07
-}
-
-@test "exercise 08: an inherited eventfd, a number sent as data and a child's own eventfd are rejected" {
-    reject_wrong_solutions 08
 }
 
 @test "a file that does not compile fails with the compiler's own message, status 1" {

@@ -3,6 +3,8 @@
 # kernel object; scripts/efd-watch samples one eventfd's count and prints it
 # whenever it differs.
 # shellcheck disable=SC2153  # LINE is set by helper.bash's read_line
+# Heavy: run-tests starts it among the first.
+# bats file_tags=slow
 load helper
 
 EFD_LS=$TOP/scripts/efd-ls

@@ -1,0 +1,34 @@
+# exercises.bash — what the exercise tests share (tests/exercises*.bats).
+# A wrong solution's header says what the checker must print:
+#   * check-exercise says: TEXT              (with or without efd-trace)
+#   * with efd-trace it also says: TEXT      (only where scripts/efd-trace is)
+# Wrong solutions run once (--runs 1) with a 1 s limit: the hanging ones cost
+# that second, and nothing else waits on time.
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # status and output are set by bats' run
+
+CHECK=$TOP/scripts/check-exercise
+
+exercises_setup_file() {
+    TRACED=0
+    [ -x "${EFD_TRACE:-$TOP/scripts/efd-trace}" ] && TRACED=1
+    export TRACED
+}
+
+# Checks every wrong solution of exercise NN against its header.
+reject_wrong_solutions() {
+    local nn=$1 file says traced checked=0
+    for file in "$TOP"/tests/exercise-wrong/"$nn"-*.c; do
+        says=$(sed -n 's/^ \* check-exercise says: //p' "$file")
+        traced=$(sed -n 's/^ \* with efd-trace it also says: //p' "$file")
+        [ -n "$says" ] || [ "$TRACED" = 1 ] || continue
+        run "$CHECK" --runs 1 --timeout 1 "$nn" "$file"
+        [ "$status" -eq 1 ] || fail "${file##*/}: status $status, not 1; output:"$'\n'"$output"
+        [ -z "$says" ] || [[ $output == *"$says"* ]] ||
+            fail "${file##*/}: no \"$says\" in:"$'\n'"$output"
+        [ -z "$traced" ] || [ "$TRACED" = 0 ] || [[ $output == *"$traced"* ]] ||
+            fail "${file##*/}: no \"$traced\" in:"$'\n'"$output"
+        checked=$((checked + 1))
+    done
+    [ "$checked" -ge 1 ] || skip "every wrong solution of $nn needs efd-trace (scripts/efd-trace)"
+}

@@ -22,6 +22,6 @@ setup_file() {
     reject_wrong_solutions 03
 }
 
-@test "exercise 04: a sleep, a write before fork and %llu are rejected" {
+@test "exercise 04: a sleep, a delay loop, a write before fork and %llu are rejected" {
     reject_wrong_solutions 04
 }

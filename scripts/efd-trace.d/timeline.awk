@@ -226,7 +226,9 @@ function entering(pid, ts, text,    name, args, n, A, fd, o) {
         n = splitargs(args, A); fd = A[1] + 0; o = objat(tbl[pid], fd)
         if (o == "" || nb[o]) return
         if (name == "read" && cntH[o] == 0 && cntL[o] == 0) blockon(pid, ts, o, fd, "read")
-        if (name == "write") blockon(pid, ts, o, fd, "write")    # judged at its return
+        # A write sleeps only when the count would pass 0xfffffffffffffffe; under
+        # a slow machine strace may show any write unfinished, and that is not a sleep.
+        if (name == "write" && write_may_sleep(o, A[2])) blockon(pid, ts, o, fd, "write")    # judged at its return
         return
     }
     if (name ~ /^(poll|ppoll|select|pselect6|epoll_wait|epoll_pwait|epoll_pwait2)$/) {
@@ -234,17 +236,24 @@ function entering(pid, ts, text,    name, args, n, A, fd, o) {
         if (fd != "") { o = objat(tbl[pid], fd); blockon(pid, ts, o, fd, name) }
     }
 }
+# True when adding the 8-byte value in 'buf' would take the count past
+# 0xfffffffffffffffe (T32 - 1, T32 - 2 as its two halves): such a write waits for a read.
+function write_may_sleep(o, buf,    vh, vl) {
+    u64_le(buf); vh = H; vl = L
+    u64_sub(T32 - 1, T32 - 2, cntH[o], cntL[o])       # the room left
+    return u64_cmp(vh, vl, H, L) > 0
+}
 function blockon(pid, ts, o, fd, callname) {
     BLK[pid] = o; BLKFD[pid] = fd; BLKCALL[pid] = callname; BLKT[pid] = ts; BLKLAST[pid] = lastw[o]
-    BLKSHOWN[pid] = 0
+    BLKSHOWN[pid] = 0; BLKH[pid] = cntH[o]; BLKL[pid] = cntL[o]     # the count it slept at
     if (callname == "write") return
     showblock(pid)
 }
 function showblock(pid,    o) {
     o = BLK[pid]; BLKSHOWN[pid] = 1
     ev(BLKT[pid], pid, "block " od(o, BLKFD[pid]) " call=" BLKCALL[pid])
-    tl(BLKT[pid], pid, o " fd " BLKFD[pid] ": " BLKCALL[pid] " sleeps (count " show(cntH[o], cntL[o]) ")")
-    mm(sprintf("Note over @%d@: %s sleeps (count %s)", pid, BLKCALL[pid], short(cntH[o], cntL[o])))
+    tl(BLKT[pid], pid, o " fd " BLKFD[pid] ": " BLKCALL[pid] " sleeps (count " show(BLKH[pid], BLKL[pid]) ")")
+    mm(sprintf("Note over @%d@: %s sleeps (count %s)", pid, BLKCALL[pid], short(BLKH[pid], BLKL[pid])))
 }
 # The first eventfd among the descriptors a poll/select/epoll call waits on ("" if none).
 function watched(pid, name, args,    n, A, m, T, fd, k) {

@@ -13,6 +13,7 @@
 #include <sys/eventfd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_WRITERS 20
@@ -99,7 +100,11 @@ int main(int argc, char *argv[])
             add_and_exit(efd, i + 1);
     }
 
-    sleep(1);                           /* wrong: time orders nothing */
+    /* wrong: "long enough" for the writers; time orders nothing. (A third of
+     * a second, not the usual sleep(1): the check's limit for a wrong
+     * solution is 1 s, and the sleep must end inside it to be seen.) */
+    const struct timespec a_while = { 0, 300000000 };
+    nanosleep(&a_while, NULL);
     printf("parent %ld: sum %" PRIu64 "\n", (long) getpid(), take_sum(efd));
     /* Every writer reaped means every write made: now one read is the sum. */
     bool all_ok = true;

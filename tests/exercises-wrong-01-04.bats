@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # The homework: the typical wrong solutions of exercises 01-04, kept in
 # tests/exercise-wrong/, are each rejected with the sentence their header names.
-# Heavy: run-tests starts it among the first.
-# bats file_tags=slow
+# Heavy: run-tests starts it among the first. Kernel-independent: what it proves
+# is the checker's judgement of a program's events; that efd-trace records
+# them right on every kernel is efd-trace.bats's work (test-kernel runs that).
+# bats file_tags=slow,kernel-independent
 load helper
 load exercises
 

@@ -3,8 +3,10 @@
 # every starter fails with its message, a file that does not compile and bad use
 # are told so. The typical wrong solutions kept in tests/exercise-wrong/ are
 # rejected in exercises-wrong-01-04.bats and exercises-wrong-05-08.bats.
-# Heavy: run-tests starts it among the first.
-# bats file_tags=slow
+# Heavy: run-tests starts it among the first. Kernel-independent: what it proves
+# is the checker's judgement of a program's events; that efd-trace records
+# them right on every kernel is efd-trace.bats's work (test-kernel runs that).
+# bats file_tags=slow,kernel-independent
 load helper
 load exercises
 

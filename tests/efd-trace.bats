@@ -290,11 +290,18 @@ book_diagram() {
         on { print }' "$1"
 }
 # Scheduler-dependent details out: whether 02's child read before the parent wrote, and
-# which of 04's children took which token (they are one "child" here), and whether the
-# second fork came before the first child's read (the forks are compared apart).
+# which of 04's children took which token (they are one "child" here), whether the
+# second fork came before the first child's read (the forks are compared apart), and
+# whether one child ended before the other's last read (a child's end is put after the
+# run of reads it stands in).
 normalise_diagram() {
     sed -E '/Note over .*: read sleeps/d; /->>[A-Z]: fork/d; s/^    participant [A-Z] as child [A-Z]$/    participant C as child/;
-        s/^    ([A-Z])(->>|-->>)/    \1\2/; s/(^    |>>)[AB](:|-)/\1C\2/g' | awk '!(/participant C as child/ && seen++)'
+        s/^    ([A-Z])(->>|-->>)/    \1\2/; s/(^    |>>)[AB](:|-)/\1C\2/g' |
+        awk '/participant C as child/ && seen++ { next }
+             /^    C-->>P: exit/ { ends = ends $0 "\n"; next }
+             /^    K[0-9]*-->>C: read/ { print; next }
+             { printf "%s", ends; ends = ""; print }
+             END { printf "%s", ends }'
 }
 
 @test "the book's diagrams for lessons 02-05 are those of a fresh --mermaid trace, pids aside" {

@@ -3,7 +3,9 @@
 #   * check-exercise says: TEXT              (with or without efd-trace)
 #   * with efd-trace it also says: TEXT      (only where scripts/efd-trace is)
 # Wrong solutions run once (--runs 1) with a 1 s limit: the hanging ones cost
-# that second, and nothing else waits on time.
+# that second, and nothing else waits on time. One that spends CPU time on
+# purpose, and needs longer on a loaded machine, names its own:
+#   * time limit: N s
 # shellcheck shell=bash
 # shellcheck disable=SC2154  # status and output are set by bats' run
 
@@ -17,12 +19,13 @@ exercises_setup_file() {
 
 # Checks every wrong solution of exercise NN against its header.
 reject_wrong_solutions() {
-    local nn=$1 file says traced checked=0
+    local nn=$1 file says traced limit checked=0
     for file in "$TOP"/tests/exercise-wrong/"$nn"-*.c; do
         says=$(sed -n 's/^ \* check-exercise says: //p' "$file")
         traced=$(sed -n 's/^ \* with efd-trace it also says: //p' "$file")
         [ -n "$says" ] || [ "$TRACED" = 1 ] || continue
-        run "$CHECK" --runs 1 --timeout 1 "$nn" "$file"
+        limit=$(sed -n 's/^ \* time limit: \([0-9]*\) s$/\1/p' "$file")
+        run "$CHECK" --runs 1 --timeout "${limit:-1}" "$nn" "$file"
         [ "$status" -eq 1 ] || fail "${file##*/}: status $status, not 1; output:"$'\n'"$output"
         [ -z "$says" ] || [[ $output == *"$says"* ]] ||
             fail "${file##*/}: no \"$says\" in:"$'\n'"$output"

@@ -4,6 +4,9 @@
 # `make bench`. One small run, made once for the whole file (setup_file), feeds
 # most tests; a test that needs two usable CPUs carries the tag needs:2cpus,
 # so that a runner can pick or leave it with `bats --filter-tags`.
+# Kernel-independent: what the benchmark's output must hold is the same on every
+# kernel (test-kernel leaves it out; lesson 18's file proves the wake-ups there).
+# bats file_tags=kernel-independent
 # shellcheck disable=SC2030,SC2031  # each @test is a subshell of its own, so what it sets stays its own
 load helper
 

@@ -1,5 +1,8 @@
 #!/usr/bin/env bats
 # The guided tour (make tour): every lesson in order, colour only on a terminal.
+# Kernel-independent: the tour's own job (order, pauses, colour) is the same on
+# every kernel; what each lesson does there is its own file's to prove.
+# bats file_tags=kernel-independent
 load helper
 
 # The whole tour runs once plainly and once with --pause, side by side, for the

@@ -68,7 +68,7 @@ int main(int argc, char *argv[])
     int req = open(argv[1], O_RDWR), ack = open(argv[2], O_RDWR);
     if (req == -1 || ack == -1)
         err(EXIT_FAILURE, "open");
-    enum { HELD = 64 };
+    enum { HELD = 256 };
     int held[HELD], oldest = 0;
     for (int i = 0; i < HELD; i++)
         if ((held[i] = eventfd(0, 0)) == -1)

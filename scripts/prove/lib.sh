@@ -1,6 +1,7 @@
 # lib.sh — what the proving scripts share; sourced by run-tests, test-all,
-# test-kernel and check, never run. Installing packages, and counting what
-# Bats reports.
+# test-kernel and check (and by efd-trace, check-exercise and bench/suite-time
+# for a piece each), never run. Installing packages, counting what Bats
+# reports, and measuring children's CPU time.
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # the variables set here are for the scripts that source it
 
@@ -80,4 +81,23 @@ summary_of() {
     [ -n "$line" ] || return 1
     read -r p _ f _ s _ <<<"${line//,/}"
     echo "$p $f $s"
+}
+
+# --- CPU time ---------------------------------------------------------------------
+
+# children_cpu_ms SCRATCH-FILE: sets CPU_MS to the CPU time (user+sys, in ms)
+# of this shell's finished and reaped children, as `times` prints it on its
+# second line ("0m1.234s 0m0.567s"). Not printed: a $(...) subshell has no
+# children of its own yet. Take it before and after, and subtract.
+children_cpu_ms() {
+    local user sys t ms=0
+    times >"$1"
+    { read -r _; read -r user sys; } <"$1"
+    for t in "$user" "$sys"; do
+        t=${t%s}                                  # 1m2.345s -> 1m2.345
+        ms=$((ms + ${t%%m*} * 60000))
+        t=${t#*m}                                 # 2.345 (or 2,345)
+        ms=$((ms + 10#${t%%[.,]*} * 1000 + 10#${t#*[.,]}))
+    done
+    CPU_MS=$ms
 }

@@ -39,6 +39,10 @@ setup_file() {
     [ "${DEADLINE:-10}" -le 10 ] || ORPHAN_LIMIT=10
     export ORPHAN_LIMIT
     trace_into orphan-reader --timeout "$ORPHAN_LIMIT" -- "$BUILD/tests/wrong/orphan-reader"
+    # --deadlock: the orphan reader ends long before 60 s; lesson 05's child
+    # sleeps in read while its parent looks at /proc, which is no deadlock.
+    trace_into orphan-reader.deadlock --timeout 60 --deadlock -- "$BUILD/tests/wrong/orphan-reader"
+    trace_into 05-blocking-read.deadlock --timeout 60 --deadlock -- "$BUILD/05-blocking-read"
     # Lessons 18-21 with their smallest useful arguments (19 where AIO exists).
     trace_into 18-wakeup-cost -- "$BUILD/18-wakeup-cost" --round-trips 20 --posts 50
     trace_into 20-many-readers -- "$BUILD/20-many-readers" --readers 2 --writers 1 --posts 1
@@ -261,6 +265,18 @@ check_traced_clean() {
     assert_line --regexp '^  PROBLEM: parent [0-9]+ was still blocked in read on E1 fd 3 \(count 0\) when the run ended, asleep for [0-9.]+ s; no other process held it any more: nobody could write, so it would have slept forever$'
 }
 
+@test "--deadlock ends a run at once when every process waits for another, and no run where one still works" {
+    traced orphan-reader.deadlock
+    assert_equal "$status" 124
+    grep -qx "timeout seconds=60 deadlock=yes" <<<"$EVENTS" || fail "$EVENTS"
+    grep -qx 'blocked obj=E1 fd=3 call=read' <<<"$EVENTS" || fail "$EVENTS"
+    assert_line '  the run was ended by --deadlock: every process was asleep where only another could wake it'
+    traced 05-blocking-read.deadlock
+    assert_equal "$status" 0
+    ! grep -q '^timeout' <<<"$EVENTS" || fail "$EVENTS"
+    assert_line '  clean: every descriptor closed, every child reaped, nobody left blocked'
+}
+
 @test "every event line has the contract's shape: time, pid, event, key=value fields; 'end' last" {
     local f bad
     for f in "$BATS_FILE_TMPDIR"/*.ev; do
@@ -272,7 +288,8 @@ check_traced_clean() {
 
 @test "bad use: exit status 2 with the usage; a program not found: 127, as the shell says" {
     local args
-    for args in "" "--bogus -- true" "--timeout abc -- true" "--timeout 0 -- true" "-p x" "--events"; do
+    for args in "" "--bogus -- true" "--timeout abc -- true" "--timeout 0 -- true" "-p x" "--events" \
+        "--deadlock -- true" "--deadlock --timeout 1 -p 1"; do
         # shellcheck disable=SC2086  # the splitting is the point
         run --separate-stderr "$EFD_TRACE" $args
         assert_equal "$status" 2

@@ -2,9 +2,11 @@
 # A wrong solution's header says what the checker must print:
 #   * check-exercise says: TEXT              (with or without efd-trace)
 #   * with efd-trace it also says: TEXT      (only where scripts/efd-trace is)
-# Wrong solutions run once (--runs 1) with a 1 s limit: the hanging ones cost
-# that second, and nothing else waits on time. One that spends CPU time on
-# purpose, and needs longer on a loaded machine, names its own:
+# Wrong solutions run once (--runs 1) with check-exercise's own limit (5 s):
+# those whose processes all wait for each other end at once (efd-trace
+# --deadlock), the others end by themselves. One that would wait longer
+# (a time-out of its own in epoll_wait) names a shorter limit, the time it
+# costs the suite:
 #   * time limit: N s
 # shellcheck shell=bash
 # shellcheck disable=SC2154  # status and output are set by bats' run
@@ -25,7 +27,7 @@ reject_wrong_solutions() {
         traced=$(sed -n 's/^ \* with efd-trace it also says: //p' "$file")
         [ -n "$says" ] || [ "$TRACED" = 1 ] || continue
         limit=$(sed -n 's/^ \* time limit: \([0-9]*\) s$/\1/p' "$file")
-        run "$CHECK" --runs 1 --timeout "${limit:-1}" "$nn" "$file"
+        run "$CHECK" --runs 1 --timeout "${limit:-5}" "$nn" "$file"
         [ "$status" -eq 1 ] || fail "${file##*/}: status $status, not 1; output:"$'\n'"$output"
         [ -z "$says" ] || [[ $output == *"$says"* ]] ||
             fail "${file##*/}: no \"$says\" in:"$'\n'"$output"

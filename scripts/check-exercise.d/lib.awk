@@ -96,6 +96,7 @@ FILENAME == ARGV[1] {                   # the event file
         received[pid, kv["obj"]] = kv["via"]; recvs[pid]++
     } else if (ev == "timeout") {
         timed_out = 1
+        if (kv["deadlock"] == "yes") deadlocked = 1
     } else if (ev == "blocked") {
         nblocked++; blocked_desc = blocked_desc (blocked_desc == "" ? "" : ", ") \
             who(pid) (ru ? " спит в " : " asleep in ") kv["call"] "() " \
@@ -110,7 +111,8 @@ FILENAME == ARGV[1] {                   # the event file
 END {
     if (killed) timed_out = 1
     if (timed_out) {
-        fail("hang", limit, blocked_desc == "" ? (traced ? "-" : "?") : blocked_desc, hang_lesson)
+        if (deadlocked) fail("stuck", blocked_desc == "" ? "-" : blocked_desc, hang_lesson)
+        else fail("hang", limit, blocked_desc == "" ? (traced ? "-" : "?") : blocked_desc, hang_lesson)
     }
     if (traced) {
         if (bad_size != "") {

@@ -12,7 +12,8 @@
 # Output (written at the end): the human timeline and summary (or the Mermaid diagram with
 # -v mermaid=1) on stdout, and the event stream of efd-trace-events.md into -v events=FILE
 # (written as it happens). Variables: events, mermaid, timeout_flag (a file that exists when
-# the run was ended by --timeout), timeout_s, attach (PID given with -p), initial (for -p:
+# the run was ended by --timeout), deadlock_flag (a file that exists when --deadlock ended it
+# before the time limit), timeout_s, attach (PID given with -p), initial (for -p:
 # "fd:id:count_hex:flags fd:id:..." of the eventfds the process held when attached).
 
 BEGIN {
@@ -741,7 +742,10 @@ function resolve(s,    out, p, q) {
 END {
     for (p in NCHK) chk_resolve(p, lastts)
     for (o = 1; o <= nobj; o++) flush_pending("E" o, 0)
-    if (timed_out()) ev(lastts, first, "timeout seconds=" timeout_s)
+    if (timed_out()) {
+        deadlocked = (getline line < deadlock_flag) > 0; close(deadlock_flag)
+        ev(lastts, first, "timeout seconds=" timeout_s (deadlocked ? " deadlock=yes" : ""))
+    }
     problems = 0
     if (timed_out() && TO_T > lastts) lastts = TO_T
     for (p in alive) {
@@ -772,7 +776,8 @@ END {
         if (kernelposts[o]) printf "    %d time%s the kernel's count differed from the calls: the kernel, or a process not traced, posted\n", kernelposts[o], kernelposts[o] == 1 ? "" : "s"
     }
     if (nobj == 0) print "  no eventfd was created or received"
-    if (timed_out()) { printf "  the run was ended by --timeout after %s s\n", timeout_s; problems++ }
+    if (timed_out() && deadlocked) { print "  the run was ended by --deadlock: every process was asleep where only another could wake it"; problems++ }
+    else if (timed_out()) { printf "  the run was ended by --timeout after %s s\n", timeout_s; problems++ }
     for (p in STILL) {
         split(STILL[p], S, SUBSEP)
         printf "  PROBLEM: %s was still blocked in %s on %s fd %s (count %s) when the run ended, asleep for %.3f s%s\n", pname(p + 0), S[3], S[1], S[2], show(cntH[S[1]], cntL[S[1]]), lastts - S[4], writers_left(S[1], p + 0)

@@ -101,8 +101,8 @@ int main(int argc, char *argv[])
     }
 
     /* wrong: "long enough" for the writers; time orders nothing. (A third of
-     * a second, not the usual sleep(1): the check's limit for a wrong
-     * solution is 1 s, and the sleep must end inside it to be seen.) */
+     * a second, not the usual sleep(1): the check sees any sleep, and a short
+     * one keeps the suite fast.) */
     const struct timespec a_while = { 0, 300000000 };
     nanosleep(&a_while, NULL);
     printf("parent %ld: sum %" PRIu64 "\n", (long) getpid(), take_sum(efd));

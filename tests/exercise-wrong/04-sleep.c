@@ -153,7 +153,7 @@ int main(int argc, char *argv[])
     }
 
     /* wrong: "surely asleep by now". (A third of a second, not the usual
-     * sleep(1): the check's time limit for a wrong solution is 1 s.) */
+     * sleep(1): the check sees any sleep, and a short one keeps the suite fast.) */
     const struct timespec a_while = { 0, 300000000 };
     nanosleep(&a_while, NULL);
     printf("parent %ld: child %ld is asleep in read\n", (long) getpid(), (long) child);

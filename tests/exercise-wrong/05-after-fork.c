@@ -2,6 +2,7 @@
  * Each child creates its own eventfd after fork(): the parent's stay silent.
  * check-exercise says: expected the program to end by itself
  * with efd-trace it also says: created its own
+ * time limit: 1 s
  */
 #include <err.h>
 #include <errno.h>

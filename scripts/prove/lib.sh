@@ -101,3 +101,18 @@ children_cpu_ms() {
     done
     CPU_MS=$ms
 }
+
+# Prints FILE... one a line, those tagged slow (`# bats file_tags=slow`,
+# seconds each) first, each group in the order given: the order in which
+# run-tests hands them to bats, and so the order of bats' test numbers.
+slow_first() {
+    local file slow=() rest=()
+    for file in "$@"; do
+        if grep -qE '^# bats file_tags=(.*,)?slow(,|$)' "$file" 2>/dev/null; then
+            slow+=("$file")
+        else
+            rest+=("$file")
+        fi
+    done
+    printf '%s\n' "${slow[@]}" "${rest[@]}" | grep -v '^$'
+}

@@ -71,12 +71,14 @@ load helper
     finish_lesson
 }
 
+# bats test_tags=kernel-independent
 @test "--help prints the usage and exits 0" {
     run_lesson 01-first-eventfd --help
     assert_success
     assert_line --index 0 "usage: 01-first-eventfd [--pause] [VALUE]"
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 01-first-eventfd --bogus 0 18446744073709551615 18446744073709551616 \
         0x abc -1 "" "1 2"

@@ -52,6 +52,7 @@ load helper
     assert_line --regexp '^child [0-9]+: received 0xfffffffffffffffe \(18446744073709551614\)$'
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 02-fork-notify --bogus 0 18446744073709551615 abc -1 "1 2"
 }

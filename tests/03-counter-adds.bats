@@ -59,6 +59,7 @@ load helper
     assert_stderr_contains "0xfffffffffffffffe"
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 03-counter-adds --bogus 18446744073709551615 abc -1 0x "--children=2"
     run_lesson 03-counter-adds $(seq 1 65)

@@ -64,6 +64,7 @@ load helper
     assert_success
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 04-semaphore-mode --bogus "--tokens 0" "--tokens 4294967296" "--tokens abc" "--tokens -1" \
                 "--children 1" "--children 65" "--tokens 3 --children 4" "extra" "--tokens"

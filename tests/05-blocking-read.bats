@@ -54,6 +54,7 @@ load helper
     assert_line --regexp "^parent [0-9]+: child [0-9]+ is asleep: .*, wchan $expected\$"
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 05-blocking-read --bogus 0 18446744073709551615 abc -1 "1 2"
 }

@@ -167,6 +167,7 @@ assert_nonblock_flag() {
     assert_line --regexp '^parent [0-9]+: pwritev2\(RWF_NOWAIT\) failed with EOPNOTSUPP: eventfd has no write_iter$'
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 06-nonblocking --bogus 0 18446744073709551615 abc -1 "1 2"
 }

@@ -99,6 +99,7 @@ assert_row() {
     assert_line --regexp '^parent [0-9]+: the 4-byte read failed at once with EINVAL: the size is checked before the count, so it did not sleep$'
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 07-eight-bytes --bogus 0 0x8000000000000000 abc -1 "1 2"
 }

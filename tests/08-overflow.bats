@@ -94,6 +94,7 @@ assert_last_line() {
     assert_line --regexp '^parent [0-9]+: child [0-9]+ exited with status 0$'
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 08-overflow --bogus 0 0xfffffffffffffffe abc -1 "1 2"
 }

@@ -217,6 +217,7 @@ assert_printed_before_checkpoint() {
     assert_equal "${BASH_REMATCH[6]}" "${BASH_REMATCH[4]}"
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 09-poll-epoll --bogus "--children 0" "--children 65" "--children abc" "--children -1" extra
 }

@@ -108,6 +108,7 @@ cloexec_bit() {
     assert_output --regexp '^child [0-9]+: efd-notify: fd 3 is /dev/null, not an eventfd: nothing written$'
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 10-exec-cloexec --bogus 0 18446744073709551615 abc -1 "1 2"
 }

@@ -67,6 +67,7 @@ load helper
     assert_line --regexp "^parent [0-9]+: pidfd $pidfd: the writer exited; 3 notifications arrived before it did\$"
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 11-no-eof --bogus "--timeout 0" "--timeout 10001" "--timeout abc" "--timeout -1" extra
 }

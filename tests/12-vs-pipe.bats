@@ -88,6 +88,7 @@ pipe_fds_from_output() {
     assert_line --regexp '^parent [0-9]+: pipe fd [0-9]+ fdinfo: no eventfd-count$'
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 12-vs-pipe --bogus 0 4097 abc -1 "1 2"
 }

@@ -234,6 +234,7 @@ major_minor() {
     fi
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 13-anon-inode-ids --bogus abc -1 17 "2 3"
 }

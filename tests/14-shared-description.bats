@@ -112,6 +112,7 @@ other_eventfd() {
     assert_equal "$(grep -c "^parent [0-9]*: original fd $original: F_GETFL 02 (O_RDWR)" <<<"$output")" 2
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 14-shared-description --bogus abc -1 0 18446744073709551615 "1 2"
 }

@@ -93,6 +93,7 @@ sigusr1_in() {
     assert_equal "$exited" 2
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 15-signals-eintr --bogus 0 18446744073709551615 abc -1 "1 2"
 }

@@ -69,6 +69,7 @@ load helper
     assert_equal "${calls[9]}" "read($efd, ADDR, 4) = -1 EINVAL (Invalid argument)"
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 16-glibc-wrappers --bogus abc -1 0 18446744073709551615 "1 2"
 }

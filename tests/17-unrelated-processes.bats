@@ -122,6 +122,7 @@ eventfds_of() {
     assert_equal "$(grep -c 'exited with status 0$' <<<"$output")" 2
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 17-unrelated-processes --bogus abc -1 0 18446744073709551615 "1 2"
 }

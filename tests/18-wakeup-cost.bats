@@ -117,6 +117,7 @@ stream_figures() {
     assert_equal "$(stream_figures pipe)" "$POSTS $POSTS 1.00"
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 18-wakeup-cost --bogus "--round-trips 0" "--round-trips 1000001" \
         "--posts abc" extra

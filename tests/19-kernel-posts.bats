@@ -254,6 +254,7 @@ next_any_checkpoint() {
     assert_line --regexp '^parent [0-9]+: a new eventfd got eventfd-id [0-9]+ again: the ring.s reference had kept the object and its id after my close$'
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 19-kernel-posts --bogus 0 65 abc -1 "1 2"
 }

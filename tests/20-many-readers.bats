@@ -160,6 +160,7 @@ count_lines() {
     assert_success
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 20-many-readers --bogus "--readers 1" "--readers 17" "--writers 0" \
         "--writers 9" "--posts 0" "--posts 1000001" "--posts abc" "--readers -1" extra "--posts"

@@ -141,6 +141,7 @@ wait_for_count() {
     done
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     assert_bad_input_refused 21-event-loop-doorbell --bogus "--items 0" "--items 101" "--burst 0" \
         "--burst 1001" "--burst abc" "--items -1" "--signal-from self" "--signal-from" extra "--items"

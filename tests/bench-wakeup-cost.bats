@@ -289,6 +289,7 @@ writable_cpu_dma_latency() {
     assert_output ""
 }
 
+# bats test_tags=kernel-independent
 @test "bad input is refused with the usage and exit status 2" {
     local args
     for args in --bogus "--round-trips abc" "--round-trips 99" "--runs 100" "--mechanism pip" \

@@ -6,74 +6,67 @@ load helper
 
 # Prints "PATH<TAB>first line" for each snippet whose lines are not found, one
 # after another, in PATH. A snippet is the fenced block after a line
-# "<!-- snippet: PATH -->".
+# "<!-- snippet: PATH -->". Each #include line of a snippet need only be
+# somewhere in PATH (a lesson gathers its includes at the top); every other
+# line must follow the one before, as in the block. One awk for the book.
 stale_snippets() {
-    local book=$1 line path='' in_block=0 block=()
-    while IFS= read -r line; do
-        if [[ $line =~ ^\<!--\ snippet:\ ([^ ]+)\ --\>$ ]]; then
-            path=${BASH_REMATCH[1]}
-        elif [ -n "$path" ] && [ $in_block -eq 0 ] && [[ $line == '```'* ]]; then
-            in_block=1 block=()
-        elif [ $in_block -eq 1 ] && [[ $line == '```' ]]; then
-            snippet_in_source "$TOP/$path" "${block[@]}" ||
-                printf '%s\t%s\n' "$path" "${block[0]}"
-            in_block=0 path=
-        elif [ $in_block -eq 1 ]; then
-            block+=("$line")
-        fi
-    done <"$book"
-}
-
-# True when the given lines stand unchanged in FILE: each #include line
-# somewhere in it (a lesson gathers its includes at the top), every other line
-# one after another, as in the block.
-snippet_in_source() {
-    local file=$1
-    shift
-    [ -f "$file" ] || return 1
-    awk 'NR == FNR { if ($0 ~ /^#include /) inc[$0] = 1; else want[++n] = $0; next }
-        { line[FNR] = $0; if ($0 in inc) delete inc[$0] }
-        END {
-            for (i in inc) exit 1
-            for (start = 1; start + n - 1 <= FNR; start++) {
-                for (i = 1; i <= n && line[start + i - 1] == want[i]; i++) ;
-                if (i > n) exit 0
+    awk -v top="$TOP" '
+        function found(file,    m, line, i, k, start, ninc, rest) {
+            m = 0
+            while ((getline line < file) > 0) src[++m] = line
+            if (m == 0) return 0
+            close(file)
+            ninc = 0; rest = 0
+            for (i = 1; i <= n; i++) if (want[i] ~ /^#include /) inc[++ninc] = want[i]; else other[++rest] = want[i]
+            for (k = 1; k <= ninc; k++) {
+                for (i = 1; i <= m && src[i] != inc[k]; i++) ;
+                if (i > m) return 0
             }
-            exit 1
-        }' <(printf '%s\n' "$@") "$file"
+            for (start = 1; start + rest - 1 <= m; start++) {
+                for (i = 1; i <= rest && src[start + i - 1] == other[i]; i++) ;
+                if (i > rest) return 1
+            }
+            return 0
+        }
+        /^<!-- snippet: [^ ]+ -->$/ { path = substr($0, 15, length($0) - 18); next }
+        path != "" && !inblock && /^```/ { inblock = 1; n = 0; next }
+        inblock && $0 == "```" {
+            if (!found(top "/" path)) print path "\t" want[1]
+            inblock = 0; path = ""; next
+        }
+        inblock { want[++n] = $0 }' "$1"
 }
 
-# Sets TESTS["tests/FILE<TAB>NAME"] for every test of every tests/*.bats, NAME
-# as it stands between the quotes of its @test line. (One pass over the test
-# files, not a grep for each cited test.)
+# Prints "tests/FILE<TAB>NAME" for every test of every tests/*.bats, NAME as
+# it stands between the quotes of its @test line (one awk over all the files).
+test_index() {
+    awk 'FNR == 1 { f = FILENAME; sub(/.*\//, "tests/", f) }
+        match($0, /^@test "([^"\\]|\\.)*"/) { print f "\t" substr($0, 8, RLENGTH - 8) }' \
+        "$TOP"/tests/*.bats
+}
+
+# Sets TESTS["tests/FILE<TAB>NAME"] for every test of the test index.
 read_tests() {
     declare -gA TESTS=()
-    local file line
-    for file in "$TOP"/tests/*.bats; do
-        while IFS= read -r line; do
-            if [[ $line =~ ^@test\ \"(([^\"\\]|\\.)*)\" ]]; then
-                TESTS["tests/${file##*/}"$'\t'"${BASH_REMATCH[1]}"]=1
-            fi
-        done <"$file"
-    done
+    local entry
+    while IFS= read -r entry; do TESTS[$entry]=1; done < <(test_index)
 }
 
 # Prints "FILE<TAB>NAME" for each test the book cites under "Proved by
 # `tests/FILE`:" (in the Russian book "Доказано тестами из `tests/FILE`:"; the
 # path may be a link) that does not exist in that file.
 missing_tests() {
-    local book=$1 line file='' name
-    read_tests
-    while IFS= read -r line; do
-        if [[ $line =~ \*\*(Proved\ by|Доказано\ тестами)\*\*(\ из)?\ \[?\`(tests/[^\`]+\.bats)\` ]]; then
-            file=${BASH_REMATCH[3]}
-        elif [ -n "$file" ] && [[ $line =~ ^-\ \"([^\"]+)\" ]]; then
-            name=${BASH_REMATCH[1]}
-            [ -n "${TESTS[$file$'\t'$name]:-}" ] || printf '%s\t%s\n' "$file" "$name"
-        elif [ -n "$file" ] && [ -z "$line" ]; then
-            file=
-        fi
-    done <"$book"
+    awk 'NR == FNR { known[$0] = 1; next }
+        /\*\*(Proved by|Доказано тестами)\*\*( из)? \[?`tests\/[^`]+\.bats`/ {
+            file = substr($0, index($0, "`tests/") + 1); file = substr(file, 1, index(file, "`") - 1)
+            next
+        }
+        file != "" && /^- "[^"]+"/ {
+            name = substr($0, 4); name = substr(name, 1, index(name, "\"") - 1)
+            if (!((file "\t" name) in known)) print file "\t" name
+            next
+        }
+        file != "" && $0 == "" { file = "" }' <(test_index) "$1"
 }
 
 @test "every snippet in NOTES.md stands unchanged in the lesson it names" {
@@ -246,7 +239,7 @@ dead_anchors() {
             links+=("${BASH_REMATCH[1]}")
             rest=${BASH_REMATCH[2]}
         done
-    done <"$1"
+    done < <(grep -E '^(```|#{1,6} )|\]\(#|^\[[^]]+\]: #' "$1")    # the lines that matter, the rest skipped
     for slug in "${links[@]}"; do
         [ -n "${made[$slug]:-}" ] || printf '%s: #%s\n' "${1##*/}" "$slug"
     done

@@ -286,6 +286,7 @@ check_traced_clean() {
     done
 }
 
+# bats test_tags=kernel-independent
 @test "bad use: exit status 2 with the usage; a program not found: 127, as the shell says" {
     local args
     for args in "" "--bogus -- true" "--timeout abc -- true" "--timeout 0 -- true" "-p x" "--events" \

@@ -310,6 +310,7 @@ next_checkpoint_any() {
     assert_success
 }
 
+# bats test_tags=kernel-independent
 @test "efd-ls refuses bad arguments with its usage and exit status 2" {
     assert_bad_input_refused "$EFD_LS" --bogus -x abc 0 -1 1x 007 2147483648 "1 --bogus"
     run --separate-stderr "$EFD_LS" --help
@@ -545,6 +546,7 @@ lsfd_version() {
     assert_success
 }
 
+# bats test_tags=kernel-independent
 @test "efd-watch refuses bad arguments with its usage and exit status 2" {
     run_lesson "$EFD_WATCH"                    # no arguments at all
     assert_usage_error

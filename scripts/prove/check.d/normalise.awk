@@ -4,8 +4,8 @@
 #   - every pid of the run (from the records: each process, each child a
 #     clone returned) as PID, wherever it stands as a whole number;
 #   - every eventfd-id as ID1, ID2, ... numbered afresh on each line, so that
-#     "eventfd-id 5 and 5" stays "ID1 and ID1" and "5 and 6" stays
-#     "ID1 and ID2": ids come from one counter for the whole system, so any
+#     "eventfd-id 5 and 5" stays "ID1 and ID1" and "5 and 6" (or "5, not 6")
+#     stays "ID1 and ID2": ids come from one counter for the whole system, so any
 #     other process that holds an eventfd changes them, but what a line says
 #     about them (the same object or not) does not change;
 #   - quoted text and user-space addresses as "..." and ADDR (a raw /proc
@@ -22,7 +22,7 @@ FNR == 1 { for (p in pid) if (p != "") re = re (re == "" ? "" : "|") p }
     line = $0
     if (re != "") line = wordsub(line, re, "PID")
     split("", ids); nids = 0
-    line = ids_in(line, "eventfd-id:?( is)? [0-9]+( and [0-9]+)*")
+    line = ids_in(line, "eventfd-id:?( is)? [0-9]+(( and|, not) [0-9]+)*")   # "id 5, not 4"
     line = ids_in(line, "'s is [0-9]+")            # "my parent's is 5"
     gsub(/"[^"]*"/, "\"...\"", line)
     gsub(/0x7f[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]/, "ADDR", line)

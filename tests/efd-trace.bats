@@ -312,13 +312,14 @@ book_diagram() {
         on && /^```$/ { exit }
         on { print }' "$1"
 }
-# Scheduler-dependent details out: whether 02's child read before the parent wrote, and
+# Scheduler-dependent details out: whether 02's child read before the parent wrote (and
+# so slept, to be "woken by parent"), and
 # which of 04's children took which token (they are one "child" here), whether the
 # second fork came before the first child's read (the forks are compared apart), and
 # whether one child ended before the other's last read (a child's end is put after the
 # run of reads it stands in).
 normalise_diagram() {
-    sed -E '/Note over .*: read sleeps/d; /->>[A-Z]: fork/d; s/^    participant [A-Z] as child [A-Z]$/    participant C as child/;
+    sed -E '/Note over .*: read sleeps/d; s/, woken by [^(]+ \(/ (/; /->>[A-Z]: fork/d; s/^    participant [A-Z] as child [A-Z]$/    participant C as child/;
         s/^    ([A-Z])(->>|-->>)/    \1\2/; s/(^    |>>)[AB](:|-)/\1C\2/g' |
         awk '/participant C as child/ && seen++ { next }
              /^    C-->>P: exit/ { ends = ends $0 "\n"; next }

@@ -16,6 +16,7 @@ expected_path() {
         build/[0-9][0-9]-*) [ -f "demos/${1#build/}.c" ] ;;
         build/bench/*) [ -f "bench/${1#build/bench/}.c" ] ;;
         build/book-blocks/*) return 0 ;;     # book.bats' cache of compiled blocks
+        build/exercise-cache/*) return 0 ;;  # check-exercise's programs of files that compiled
         demos/*.c | common/*.[ch] | tests/*.bats | tests/*.bash | scripts/* | \
             *.md | Makefile | .ci/* | .gitignore | .shellcheckrc | bench/* | \
             compile_commands.json) return 0 ;;

@@ -63,6 +63,7 @@ teardown() {
 # it holds its eventfds; teardown kills it.
 start_thief() {
     local line='' deadline=$((SECONDS + DEADLINE))
+    rm -f "$BATS_TEST_TMPDIR/req" "$BATS_TEST_TMPDIR/ack"
     mkfifo "$BATS_TEST_TMPDIR/req" "$BATS_TEST_TMPDIR/ack"
     : >"$BATS_TEST_TMPDIR/thief.out"     # there before the loop below reads it
     "$THIEF" "$BATS_TEST_TMPDIR/req" "$BATS_TEST_TMPDIR/ack" >"$BATS_TEST_TMPDIR/thief.out" 3>&- &
@@ -71,6 +72,13 @@ start_thief() {
         [ "$SECONDS" -lt "$deadline" ] || fail "eventfd-thief did not start within ${DEADLINE}s"
         IFS= read -r line <"$BATS_TEST_TMPDIR/thief.out" || true
     done
+}
+
+# Ends the thief started last.
+stop_thief() {
+    kill -KILL "$THIEF_PID" 2>/dev/null || true
+    wait "$THIEF_PID" 2>/dev/null || true
+    THIEF_PID=
 }
 
 # Fails unless eventfd-churn is still running: the machine was busy throughout.
@@ -149,20 +157,23 @@ assert_churning() {
 @test "when another process frees a lower id before the lesson's next eventfd, lesson 13 says so" {
     kill -KILL "$CHURN_PID" && wait "$CHURN_PID" 2>/dev/null || true
     CHURN_PID=
-    start_thief
-    export THIEF_REQ=$BATS_TEST_TMPDIR/req THIEF_ACK=$BATS_TEST_TMPDIR/ack THIEF_MODE=f \
-        LD_PRELOAD=$THIEF.so
     export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0   # make check's ASan build
     re='closed an eventfd with eventfd-id ([0-9]+); the next eventfd got eventfd-id ([0-9]+): (.*)$'
-    # The thief frees a lower id at each close; a test running beside this
-    # one may create an eventfd in between and take it (the lesson then sees
-    # its own id again, truthfully): under make check's load step, with
-    # traced homework beside it, that happened in 8 runs out of 8. So the
-    # lesson runs again until one run gets a lower id, within the deadline and
-    # at most 40 runs (the thief holds 256 ids to free, a few for each run).
+    # At each close the thief frees the lowest id it holds, which is lower
+    # than the lesson's only if the thief took its ids before the lesson took
+    # its own: a test beside this one may free a lower id in between (the
+    # lesson takes that one) or take the freed one first (the lesson sees its
+    # own id again, truthfully). Under make check's load step, with traced
+    # homework beside it, one thief for 40 runs never held a lower id. So
+    # each run gets a thief of its own, started just before it, and the
+    # lesson runs again until one run gets a lower id, within the deadline
+    # and at most 40 runs.
     lower=0 deadline=$((SECONDS + DEADLINE))
     for ((attempt = 1; attempt <= 40 && lower == 0 && SECONDS < deadline; attempt++)); do
-        run_lesson 13-anon-inode-ids
+        start_thief
+        THIEF_REQ=$BATS_TEST_TMPDIR/req THIEF_ACK=$BATS_TEST_TMPDIR/ack THIEF_MODE=f \
+            LD_PRELOAD=$THIEF.so run_lesson 13-anon-inode-ids
+        stop_thief
         assert_success
         for line in "${lines[@]}"; do
             [[ $line =~ $re ]] || continue
@@ -172,7 +183,6 @@ assert_churning() {
             fi
         done
     done
-    unset LD_PRELOAD THIEF_REQ THIEF_ACK THIEF_MODE
     [ "$lower" -ge 1 ] || fail "the thief freed lower ids in $((attempt - 1)) runs, and the lesson never got one"
 }
 

@@ -48,10 +48,7 @@ setup() {
 
 teardown() {
     helper_teardown
-    if [ -n "${THIEF_PID:-}" ]; then
-        kill -KILL "$THIEF_PID" 2>/dev/null || true
-        wait "$THIEF_PID" 2>/dev/null || true
-    fi
+    [ -z "${THIEF_PID:-}" ] || stop_thief
     if [ -n "${CHURN_PID:-}" ]; then
         kill -KILL "$CHURN_PID" 2>/dev/null || true
         wait "$CHURN_PID" 2>/dev/null || true

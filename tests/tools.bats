@@ -381,7 +381,7 @@ next_checkpoint_any() {
     # have an empty FD column and so one field less.
     run --separate-stderr lsfd -n -r -o PID,FD,TYPE,NAME -p "$PARENT $CHILD"
     assert_success
-    theirs=$(awk 'NF == 4 && $2 ~ /^[0-9]+$/ && ($3 == "eventfd" || $4 ~ /eventfd/) {
+    theirs=$(awk 'NF == 4 && $2 ~ /^[0-9]+$/ && ($3 == "eventfd" || index($4, "anon_inode:[eventfd]") == 1) {
                   id = "-"
                   if (match($4, /id=[0-9]+/)) id = substr($4, RSTART + 3, RLENGTH - 3)
                   print $1, $2, id }' <<<"$output" | sort)
@@ -433,7 +433,7 @@ lsfd_version() {
     id=$(fdinfo "$PARENT" "$FD" eventfd-id) || id=
     run --separate-stderr lsfd -n -r -o PID,FD,TYPE,NAME -p "$PARENT $CHILD"
     assert_success
-    ours=$(awk 'NF == 4 && $2 ~ /^[0-9]+$/ && $4 ~ /eventfd/ { print $1, $2, $3, $4 }' <<<"$output" | sort)
+    ours=$(awk 'NF == 4 && $2 ~ /^[0-9]+$/ && index($4, "anon_inode:[eventfd]") == 1 { print $1, $2, $3, $4 }' <<<"$output" | sort)
     if (( major == 2 && minor < 40 )); then
         assert_equal "$ours" "$(printf '%s\n' "$PARENT $FD UNKN anon_inode:[eventfd]" \
             "$CHILD $FD UNKN anon_inode:[eventfd]" | sort)"
@@ -441,7 +441,7 @@ lsfd_version() {
         assert_success
         assert_equal "$output" ""
         # what finds them there: a filter on the name
-        run --separate-stderr lsfd -n -r -o PID,FD -Q 'NAME =~ "eventfd"' -p "$PARENT $CHILD"
+        run --separate-stderr lsfd -n -r -o PID,FD -Q 'NAME == "anon_inode:[eventfd]"' -p "$PARENT $CHILD"
         assert_success
         assert_equal "$(sort <<<"$output")" "$(printf '%s\n' "$PARENT $FD" "$CHILD $FD" | sort)"
     else

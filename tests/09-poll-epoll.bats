@@ -1,5 +1,7 @@
 #!/usr/bin/env bats
 # Lesson 09: poll and epoll readiness of eventfds; which child signalled.
+# A second or more: run-tests starts it among the first.
+# bats file_tags=slow
 load helper
 
 # The descriptors of PID whose /proc/PID/fd link is exactly TARGET, one a line.

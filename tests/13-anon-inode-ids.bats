@@ -1,5 +1,7 @@
 #!/usr/bin/env bats
 # Lesson 13: one shared anonymous inode for all; eventfd-id tells eventfds apart.
+# A second or more: run-tests starts it among the first.
+# bats file_tags=slow
 load helper
 
 # The inode number of descriptor FD of process PID, as stat(2) sees it.

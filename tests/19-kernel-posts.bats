@@ -2,6 +2,8 @@
 # Lesson 19: the kernel posts to an eventfd (AIO completions), and the overflow
 # state 0xffffffffffffffff that only a kernel post reaches.
 # shellcheck disable=SC2153  # LINE is set by helper.bash's read_line
+# A second or more: run-tests starts it among the first.
+# bats file_tags=slow
 load helper
 
 # The lesson asks io_setup for 64 requests: the kernel needs CONFIG_AIO (which

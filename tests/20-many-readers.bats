@@ -1,5 +1,7 @@
 #!/usr/bin/env bats
 # Lesson 20: many readers on one eventfd.
+# A second or more: run-tests starts it among the first.
+# bats file_tags=slow
 load helper
 
 # voluntary_ctxt_switches of PID: how many times it went to sleep.

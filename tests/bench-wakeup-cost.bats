@@ -6,7 +6,8 @@
 # so that a runner can pick or leave it with `bats --filter-tags`.
 # Kernel-independent: what the benchmark's output must hold is the same on every
 # kernel (test-kernel leaves it out; lesson 18's file proves the wake-ups there).
-# bats file_tags=kernel-independent
+# A second or more: run-tests starts it among the first.
+# bats file_tags=kernel-independent,slow
 # shellcheck disable=SC2030,SC2031  # each @test is a subshell of its own, so what it sets stays its own
 load helper
 

@@ -6,6 +6,8 @@
 # lessons and their tests compare still follows the rule: one object, one id;
 # lowest free id first.
 # shellcheck disable=SC2030,SC2031,SC2153  # each @test is a subshell of its own, so what it sets stays its own; DEADLINE comes from helper.bash
+# A second or more: run-tests starts it among the first.
+# bats file_tags=slow
 load helper
 
 setup_file() {

@@ -2,7 +2,8 @@
 # The guided tour (make tour): every lesson in order, colour only on a terminal.
 # Kernel-independent: the tour's own job (order, pauses, colour) is the same on
 # every kernel; what each lesson does there is its own file's to prove.
-# bats file_tags=kernel-independent
+# A second or more: run-tests starts it among the first.
+# bats file_tags=kernel-independent,slow
 load helper
 
 # The whole tour runs once plainly and once with --pause, side by side, for the

@@ -74,8 +74,9 @@ bench: all
 	bench/trace-overhead
 
 # Figures, never pass/fail: what `make test` costs next to Bats's own floor.
+# RUNS=N runs the suite N times and shows the run of median wall time.
 bench-suite: all
-	bench/suite-time
+	bench/suite-time $(if $(RUNS),--runs $(RUNS))
 
 # Sanitizers, descriptor hygiene, fault injection, load and bad input.
 check: all

@@ -547,6 +547,11 @@ lsfd_version() {
 }
 
 # bats test_tags=kernel-independent
+@test "bench/suite-time refuses bad arguments with its usage and exit status 2" {
+    assert_bad_input_refused "$TOP/bench/suite-time" --bogus "--runs 0" "--runs x" "--runs 100" --runs
+}
+
+# bats test_tags=kernel-independent
 @test "efd-watch refuses bad arguments with its usage and exit status 2" {
     run_lesson "$EFD_WATCH"                    # no arguments at all
     assert_usage_error

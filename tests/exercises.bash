@@ -19,14 +19,31 @@ exercises_setup_file() {
     export TRACED
 }
 
+# Sets SAYS, ALSO_SAYS and LIMIT from the header lines of wrong solution FILE
+# (each line's text; several lines of a kind, one a line).
+read_header() {
+    local line
+    SAYS='' ALSO_SAYS='' LIMIT=''
+    while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+            ' * check-exercise says: '*) SAYS+=${SAYS:+$'\n'}${line#' * check-exercise says: '} ;;
+            ' * with efd-trace it also says: '*)
+                ALSO_SAYS+=${ALSO_SAYS:+$'\n'}${line#' * with efd-trace it also says: '} ;;
+            ' * time limit: '*' s')
+                line=${line#' * time limit: '}
+                line=${line% s}
+                if [[ $line =~ ^[0-9]+$ ]]; then LIMIT=$line; fi ;;
+        esac
+    done <"$1"
+}
+
 # Checks every wrong solution of exercise NN against its header.
 reject_wrong_solutions() {
     local nn=$1 file says traced limit checked=0
     for file in "$TOP"/tests/exercise-wrong/"$nn"-*.c; do
-        says=$(sed -n 's/^ \* check-exercise says: //p' "$file")
-        traced=$(sed -n 's/^ \* with efd-trace it also says: //p' "$file")
+        read_header "$file"
+        says=$SAYS traced=$ALSO_SAYS limit=$LIMIT
         [ -n "$says" ] || [ "$TRACED" = 1 ] || continue
-        limit=$(sed -n 's/^ \* time limit: \([0-9]*\) s$/\1/p' "$file")
         run "$CHECK" --runs 1 --timeout "${limit:-5}" "$nn" "$file"
         [ "$status" -eq 1 ] || fail "${file##*/}: status $status, not 1; output:"$'\n'"$output"
         [ -z "$says" ] || [[ $output == *"$says"* ]] ||

@@ -280,10 +280,18 @@ check_traced_clean() {
 @test "every event line has the contract's shape: time, pid, event, key=value fields; 'end' last" {
     local f bad
     for f in "$BATS_FILE_TMPDIR"/*.ev; do
-        bad=$(grep -vnE '^[0-9]+ [0-9]+ (start|inherit|exec|exec-keep|exec-close|reap|exit|sleep|create|write|read|refused|block|ready|dup|recv|close|count-check|fdinfo|timeout|blocked|left-open|unreaped|end)( [a-z_]+=[^ ]+)*$' "$f") &&
-            fail "${f##*/}: $bad"
-        [ "$(tail -n 1 "$f" | cut -d' ' -f3)" = end ] || fail "${f##*/} does not end with 'end'"
+        [ -s "$f" ] || fail "${f##*/} is empty"
     done
+    # One awk for every stream: a line of another shape, and a stream whose last event is not 'end'.
+    bad=$(awk '
+        function base(f) { sub(/.*\//, "", f); return f }
+        !/^[0-9]+ [0-9]+ (start|inherit|exec|exec-keep|exec-close|reap|exit|sleep|create|write|read|refused|block|ready|dup|recv|close|count-check|fdinfo|timeout|blocked|left-open|unreaped|end)( [a-z_]+=[^ ]+)*$/ {
+            print base(FILENAME) ":" FNR ": " $0
+        }
+        { last[FILENAME] = $3 }
+        END { for (f in last) if (last[f] != "end") print base(f) " does not end with '"'"'end'"'"'" }' \
+        "$BATS_FILE_TMPDIR"/*.ev)
+    [ -z "$bad" ] || fail "$bad"
 }
 
 # bats test_tags=kernel-independent

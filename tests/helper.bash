@@ -67,6 +67,13 @@ TOP=${BATS_TEST_DIRNAME%/*}
 BUILD=$TOP/build
 DEADLINE=${DEADLINE:-10}
 
+# The tests check English sentences; check-exercise answers in Russian where
+# the locale says ru* (a learner's own LANG=ru_RU.UTF-8), and other programs
+# may translate their error messages. So every test runs in C.UTF-8; the test
+# of the Russian verdict sets its own locale.
+export LC_ALL=C.UTF-8 LANG=C.UTF-8
+unset LANGUAGE LC_MESSAGES
+
 setup() {
     # Bats traces every command of a test for its error reports: a DEBUG trap
     # that costs some 0.3 ms a command, inherited by every function while bash

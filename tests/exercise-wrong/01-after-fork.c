@@ -2,6 +2,7 @@
  * The eventfd is created after fork(): parent and child each have their own,
  * and the child waits forever for a write that goes to the other one.
  * check-exercise says: expected the program to end by itself
+ * with efd-trace it also says: every process of it was asleep where only another of them could wake it
  * with efd-trace it also says: created its own
  */
 #include <err.h>

@@ -2,6 +2,7 @@
  * The parent reads once per writer, after reaping them: the first read takes
  * the whole sum, the second waits forever.
  * check-exercise says: expected the program to end by itself
+ * with efd-trace it also says: every process of it was asleep where only another of them could wake it
  */
 #include <err.h>
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* tests/exercise-wrong/06-wait-eof.c — a typical wrong solution of exercise 06-no-eof-shutdown.
  * The reader reads until end-of-file, which an eventfd never gives.
  * check-exercise says: expected the program to end by itself
+ * with efd-trace it also says: every process of it was asleep where only another of them could wake it
  */
 #include <err.h>
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* tests/exercise-wrong/08-own-eventfd.c — a typical wrong solution of exercise 08-pass-over-socket.
  * The child makes an eventfd of its own instead of receiving the parent's.
  * check-exercise says: expected the program to end by itself
+ * with efd-trace it also says: every process of it was asleep where only another of them could wake it
  * with efd-trace it also says: SCM_RIGHTS
  */
 #include <err.h>

@@ -39,15 +39,14 @@ read_header() {
 
 # Checks every wrong solution of exercise NN against its header.
 reject_wrong_solutions() {
-    local nn=$1 file says limit sentence checked=0
+    local nn=$1 file sentence checked=0
     for file in "$TOP"/tests/exercise-wrong/"$nn"-*.c; do
         read_header "$file"
-        says=$SAYS limit=$LIMIT
-        [ -n "$says" ] || [ "$TRACED" = 1 ] || continue
-        run "$CHECK" --runs 1 --timeout "${limit:-5}" "$nn" "$file"
+        [ -n "$SAYS" ] || [ "$TRACED" = 1 ] || continue
+        run "$CHECK" --runs 1 --timeout "${LIMIT:-5}" "$nn" "$file"
         [ "$status" -eq 1 ] || fail "${file##*/}: status $status, not 1; output:"$'\n'"$output"
-        [ -z "$says" ] || [[ $output == *"$says"* ]] ||
-            fail "${file##*/}: no \"$says\" in:"$'\n'"$output"
+        [ -z "$SAYS" ] || [[ $output == *"$SAYS"* ]] ||
+            fail "${file##*/}: no \"$SAYS\" in:"$'\n'"$output"
         if [ "$TRACED" = 1 ]; then
             for sentence in "${ALSO_SAYS[@]}"; do
                 [[ $output == *"$sentence"* ]] ||

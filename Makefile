@@ -74,9 +74,10 @@ bench: all
 	bench/trace-overhead
 
 # Figures, never pass/fail: what `make test` costs next to Bats's own floor.
-# RUNS=N runs the suite N times and shows the run of median wall time.
+# RUNS=N runs the suite N times and shows the run of median wall time; CLEAN=1
+# first runs it once in a fresh clone, its build included.
 bench-suite: all
-	bench/suite-time $(if $(RUNS),--runs $(RUNS))
+	bench/suite-time $(if $(RUNS),--runs $(RUNS)) $(if $(filter 1 yes,$(CLEAN)),--clean)
 
 # Sanitizers, descriptor hygiene, fault injection, load and bad input.
 check: all

@@ -548,7 +548,7 @@ lsfd_version() {
 
 # bats test_tags=kernel-independent
 @test "bench/suite-time refuses bad arguments with its usage and exit status 2" {
-    assert_bad_input_refused "$TOP/bench/suite-time" --bogus "--runs 0" "--runs x" "--runs 100" --runs
+    assert_bad_input_refused "$TOP/bench/suite-time" --bogus "--runs 0" "--runs x" "--runs 100" --runs "--clean --bogus"
 }
 
 # bats test_tags=kernel-independent

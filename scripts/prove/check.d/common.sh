@@ -109,7 +109,7 @@ build_sanitized() {
     [ -n "$SAN_BUILT" ] && return "$SAN_BUILT"
     mkdir -p "$SAN_TREE"
     tar -C "$TOP" --exclude=./.git --exclude=./build -cf - . | tar -C "$SAN_TREE" -xf -
-    (cd "$SAN_TREE" && build "$SAN_TREE/build" gcc "${DEFAULT_CFLAGS/-O2/-O1} $SAN_FLAGS")
+    (cd "$SAN_TREE" && build "$SAN_TREE/build" gcc "${DEFAULT_CFLAGS/-Og/-O1} $SAN_FLAGS")
     SAN_BUILT=$?
     return "$SAN_BUILT"
 }

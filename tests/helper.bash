@@ -80,9 +80,12 @@ DEADLINE=${DEADLINE:-10}
 
 # The tests check English sentences; check-exercise answers in Russian where
 # the locale says ru* (a learner's own LANG=ru_RU.UTF-8), and other programs
-# may translate their error messages. So every test runs in C.UTF-8; the test
-# of the Russian verdict sets its own locale.
-export LC_ALL=C.UTF-8 LANG=C.UTF-8
+# may translate their error messages. So every test runs in the C locale: in
+# it bash, grep and sed also take a character for a byte, and the suite costs
+# some 12% less CPU than in C.UTF-8 (six alternating runs each on 2 CPUs).
+# A test that needs more sets its own locale: the Russian verdict's, and the
+# book's headings (Cyrillic letters are letters, and have a lowercase).
+export LC_ALL=C LANG=C
 unset LANGUAGE LC_MESSAGES
 
 setup() {
